@@ -1,0 +1,149 @@
+"""Every metric, label, recording-rule, rule-group and alert name aicost uses.
+
+This module is the public contract: the exporter, the instrumentation library, the
+rules and the dashboards import it, and it imports nothing, so a rename breaks a
+test instead of a dashboard. Recorded series follow Prometheus'
+``level:metric:operations`` convention, except the two names the seed's queries use.
+"""
+
+import hashlib
+
+# --- raw metrics (emitted by the exporter and the instrumentation library) -------------
+REQUEST_COST = "ai_request_cost_dollars"  # histogram
+REQUEST_COST_BUCKETS = (0.0001, 0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0)
+API_TOKENS = "ai_api_tokens_total"  # counter
+SPEND = "ai_spend_dollars_total"  # counter: every dollar, any category
+GPU_UTILIZATION = "ai_gpu_utilization_percent"  # gauge
+GPU_HOURLY_COST = "ai_gpu_hourly_cost_dollars"  # gauge
+GPU_MEMORY_USED = "ai_gpu_memory_used_bytes"  # gauge
+GPU_MEMORY_TOTAL = "ai_gpu_memory_total_bytes"  # gauge
+GPU_POWER = "ai_gpu_power_watts"  # gauge
+EXPORTER_ERRORS = "ai_exporter_errors_total"  # counter {gpu, reason}
+UNPRICED_CALLS = "ai_unpriced_calls_total"  # counter {model}
+
+# prometheus_client appends these suffixes; rules query the exposed names.
+REQUEST_COST_BUCKET = REQUEST_COST + "_bucket"
+
+# --- labels -------------------------------------------------------------------------------
+L_TEAM = "team"
+L_PROJECT = "project"
+L_CATEGORY = "category"
+L_MODEL = "model"
+L_DIRECTION = "direction"
+L_ENDPOINT = "endpoint"
+L_INSTANCE = "instance"
+L_GPU = "gpu"
+L_GPU_TYPE = "type"
+L_ENVIRONMENT = "environment"
+L_COST_CENTER = "cost_center"
+L_OWNER = "owner"
+L_PERIOD = "period"
+L_SEVERITY = "severity"
+L_TIER = "tier"
+L_THRESHOLD = "threshold"
+L_DIRECTION_ANOMALY = "direction"
+L_REASON = "reason"
+L_DAYS_AGO = "days_ago"
+
+DIRECTIONS = ("input", "output")
+CATEGORIES = ("api", "compute", "inference", "training", "storage", "network", "other")
+GPU_CATEGORIES = ("compute", "inference", "training")
+PERIODS = ("daily", "monthly")
+UNTAGGED = "untagged"
+# The seed's required resource tags.
+REQUIRED_TAGS = ("team", "project", "environment", "cost_center", "owner")
+
+# --- constants recorded from the spec (one small rule group) --------------------------------
+C_TEAM_INFO = "aicost_team_info"  # 1 {team, owner, cost_center, environment}
+C_TEAM_BUDGET = "aicost_team_budget_dollars"  # {team, period}
+C_ORG_BUDGET = "aicost_org_budget_dollars"  # {period}
+C_TEAM_THRESHOLD = "aicost_team_threshold"  # {team, threshold}: per-team overrides only
+C_MODEL_PRICE = "aicost_model_price_dollars_per_token"  # {model, direction}
+C_GPU_PRICE = "aicost_gpu_price_dollars_per_hour"  # {type}
+C_TOKEN_BUDGET = "aicost_team_token_budget_tokens"  # {team, model}: per day
+C_TRAINING_DEFAULT_BUDGET = "aicost_team_training_budget_dollars"  # {team}
+C_EXPERIMENT_BUDGET = "aicost_experiment_budget_dollars"  # {team, project}
+C_TIER_USERS = "aicost_tier_users"  # {team, tier}
+C_TIER_REVENUE = "aicost_tier_revenue_per_user_dollars"  # {team, tier}: per month
+C_TIER_PROJECT = "aicost_tier_project"  # 1 {team, tier, project}
+
+# --- recorded series ------------------------------------------------------------------------
+# The two names the seed's dashboard queries use, kept verbatim.
+DAILY_SPEND = "ai_daily_spend_dollars"  # {team, category}: spend since 00:00 UTC
+BUDGET_UTILIZATION = "ai_budget_utilization_ratio"  # {team, period}
+R_TPC_TODAY = "team_project_category:ai_spend_dollars:today"
+R_TPC_YESTERDAY = "team_project_category:ai_spend_dollars:yesterday"
+R_TPC_MONTH = "team_project_category:ai_spend_dollars:month_to_date"
+R_TEAM_TODAY = "team:ai_spend_dollars:today"
+R_TEAM_MONTH = "team:ai_spend_dollars:month_to_date"
+R_TEAM_FORECAST = "team:ai_spend_dollars:month_forecast"
+R_TEAM_HISTORY = "team_days_ago:ai_spend_dollars:same_time_of_day"
+R_TEAM_HIST_COUNT = "team:ai_spend_dollars:same_time_history_count"
+R_TEAM_HIST_MEAN = "team:ai_spend_dollars:same_time_history_mean"
+R_TEAM_HIST_STDDEV = "team:ai_spend_dollars:same_time_history_stddev"
+R_TEAM_ZSCORE = "team:ai_spend_dollars:zscore"
+R_TEAM_WEEK = "team:ai_spend_dollars:increase7d"
+R_ORG_TODAY = "org:ai_spend_dollars:today"
+R_ORG_MONTH = "org:ai_spend_dollars:month_to_date"
+R_TEAM_MODEL_TOKENS_TODAY = "team_model:ai_api_tokens:today"
+R_TEAM_ENDPOINT_P95 = "team_endpoint:ai_request_cost_dollars:p95_5m"
+R_TEAM_ENDPOINT_P95_BASELINE = "team_endpoint:ai_request_cost_dollars:p95_7d"
+R_TEAM_TIER_COST_PER_USER = "team_tier:ai_spend_dollars:month_to_date_per_user"
+R_TEAM_PROJECT_TRAINING = "team_project:ai_spend_dollars:training_window"
+
+# --- rule groups and files -------------------------------------------------------------------
+G_CONSTANTS = "aicost-constants"
+G_SPEND = "aicost-spend"
+G_SIGNALS = "aicost-signals"
+G_ALERTS = "aicost-alerts"
+
+# --- alerts (names are a contract: runbooks and routes depend on them) ----------------------
+A_DAILY_EXCEEDED = "AIDailyBudgetExceeded"
+A_DAILY_WARNING = "AIDailyBudgetWarning"
+A_MONTHLY_EXCEEDED = "AIMonthlyBudgetExceeded"
+A_MONTHLY_WARNING = "AIMonthlyBudgetWarning"
+A_MONTHLY_FORECAST = "AIMonthlyBudgetForecast"
+A_ORG_EXCEEDED = "AIOrgBudgetExceeded"
+A_ANOMALY = "AICostAnomaly"
+A_GPU_IDLE = "AIGPUIdle"
+A_COST_PER_REQUEST = "AICostPerRequestHigh"
+A_TOKEN_BUDGET = "AITokenBudgetExceeded"
+A_TREND = "AICostTrendUp"
+A_COST_PER_USER = "AICostPerUserHigh"
+A_TRAINING = "AITrainingJobOverBudget"
+A_UNTAGGED = "AIUntaggedSpend"
+A_DATA_MISSING = "AICostDataMissing"
+
+ALERTS = (
+    A_DAILY_EXCEEDED, A_DAILY_WARNING, A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING,
+    A_MONTHLY_FORECAST, A_ORG_EXCEEDED, A_ANOMALY, A_GPU_IDLE, A_COST_PER_REQUEST,
+    A_TOKEN_BUDGET, A_TREND, A_COST_PER_USER, A_TRAINING, A_UNTAGGED, A_DATA_MISSING,
+)
+SEVERITIES = ("critical", "warning", "info")
+
+# Critical alert -> the warning twin it silences for the same team (Alertmanager inhibition).
+INHIBITS = (
+    (A_DAILY_EXCEEDED, A_DAILY_WARNING),
+    (A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING),
+    (A_MONTHLY_EXCEEDED, A_MONTHLY_FORECAST),
+    (A_ANOMALY, A_ANOMALY),
+)
+
+# --- files under rendered/ ----------------------------------------------------------------------
+RULES_DIR = "prometheus/rules"
+RULE_TESTS_DIR = "prometheus/tests"
+PROMETHEUS_CONFIG = "prometheus/prometheus.yml"
+ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
+ALERTMANAGER_TEMPLATES_DIR = "alertmanager/templates"
+ALERTMANAGER_TESTS = "alertmanager/route-tests.yml"
+ALERTMANAGER_TEST_RUNNER = "alertmanager/test-routes.sh"
+EXPORTER_JOB = "aicost-exporter"
+APP_JOB = "aicost-apps"
+
+OVERVIEW_DASHBOARD = "AI Cost Overview"
+TEAM_DASHBOARD = "AI Cost: Team"  # one dashboard with a `team` variable; alerts link to it
+
+
+def dashboard_uid(name: str) -> str:
+    """Stable Grafana uid for a dashboard title (Grafana allows at most 40 characters)."""
+    return "aicost-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]

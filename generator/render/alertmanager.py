@@ -1,0 +1,206 @@
+"""Alertmanager: receivers, the route tree, inhibitions, notification templates, routing tests."""
+
+from __future__ import annotations
+
+import shlex
+
+from generator import names as n
+from generator.model import Model, Route
+from generator.render.rules import alerts as alert_defs
+
+TEAM = "team"  # a route's receivers: the alert's team's own receiver
+TEMPLATE_FILE = "aicost.tmpl"
+
+
+def _severities(model: Model) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for a in alert_defs(model):
+        out.setdefault(a.name, set()).add(a.severity)
+    return out
+
+
+def _matchers(route: Route) -> list[str]:
+    m = []
+    if route.alerts:
+        names = sorted(route.alerts)
+        m.append(f'alertname="{names[0]}"' if len(names) == 1 else f'alertname=~"{"|".join(names)}"')
+    if route.severity:
+        m.append(f'severity="{route.severity}"')
+    return m
+
+
+def _timing(model: Model, severity: str) -> dict:
+    t = dict(model.timing)[severity]
+    return {"group_wait": t.group_wait, "group_interval": t.group_interval, "repeat_interval": t.repeat_interval}
+
+
+def _team_branch(model: Model) -> dict:
+    """Per-team child routes to each team's own receiver; the rest falls back to the default."""
+    routes = [{"matchers": [f'team="{t.name}"'], "receiver": t.receiver}
+              for t in model.teams if t.receiver != model.default_receiver]
+    branch = {"receiver": model.default_receiver}
+    if routes:
+        branch["routes"] = routes
+    return branch
+
+
+def _route(model: Model, route: Route, severities: dict[str, set[str]]) -> dict:
+    sevs = {route.severity} if route.severity else set().union(*(severities[a] for a in route.alerts)) if route.alerts else {"warning"}
+    node = {"matchers": _matchers(route), **_timing(model, "critical" if sevs == {"critical"} else "warning")}
+    targets = [_team_branch(model) if r == TEAM else {"receiver": r} for r in route.receivers]
+    if len(targets) == 1:
+        node.update(targets[0])
+        return node
+    # An alert for several receivers: each child matches everything and all but the last continue.
+    node["receiver"] = targets[0].get("receiver", model.default_receiver)
+    node["routes"] = [dict(t, **({"continue": True} if i < len(targets) - 1 else {})) for i, t in enumerate(targets)]
+    return node
+
+
+def _receiver(r) -> dict:
+    send = {"send_resolved": True}
+    if r.kind == "pagerduty":
+        return {"pagerduty_configs": [{
+            **send, "routing_key_file": r.get("routing_key_file"),
+            "severity": '{{ if eq .CommonLabels.severity "critical" }}critical{{ else }}warning{{ end }}',
+            "description": '{{ template "aicost.title" . }}',
+            "details": {"summary": '{{ template "aicost.text" . }}'},
+        }]}
+    if r.kind == "slack":
+        return {"slack_configs": [{
+            **send, "channel": r.get("channel"), "api_url_file": r.get("api_url_file"),
+            "title": '{{ template "aicost.title" . }}', "text": '{{ template "aicost.text" . }}',
+            "color": '{{ if eq .Status "firing" }}{{ if eq .CommonLabels.severity "critical" }}danger{{ else }}warning{{ end }}{{ else }}good{{ end }}',
+        }]}
+    if r.kind == "email":
+        return {"email_configs": [{
+            **send, "to": ", ".join(r.get("to")),
+            "headers": {"Subject": '{{ template "aicost.title" . }}'},
+            "html": '{{ template "aicost.email.html" . }}',
+        }]}
+    cfg = {**send, "url": r.get("url")}
+    if r.get("credentials_file"):
+        cfg["http_config"] = {"authorization": {"type": "Bearer", "credentials_file": r.get("credentials_file")}}
+    return {"webhook_configs": [cfg]}
+
+
+def render_alertmanager(model: Model) -> dict:
+    """alertmanager.yml as a dict."""
+    severities = _severities(model)
+    inhibit = []
+    for source, target in n.INHIBITS:
+        equal = ["team", n.L_DIRECTION_ANOMALY] if source == target else ["team"]
+        inhibit.append({
+            "source_matchers": [f'alertname="{source}"', 'severity="critical"'],
+            "target_matchers": [f'alertname="{target}"', 'severity="warning"'],
+            "equal": equal,
+        })
+    cfg = {
+        "route": {
+            "receiver": model.default_receiver,
+            "group_by": ["alertname", "team"],
+            **_timing(model, "warning"),
+            "routes": [_route(model, r, severities) for r in model.routes],
+        },
+        "receivers": [{"name": r.name, **_receiver(r)} for r in model.receivers],
+        "inhibit_rules": inhibit,
+        "templates": [f"templates/{TEMPLATE_FILE}"],
+    }
+    if model.smtp:
+        g = {"smtp_smarthost": model.smtp.smarthost, "smtp_from": model.smtp.sender,
+             "smtp_require_tls": model.smtp.require_tls}
+        if model.smtp.auth_username:
+            g["smtp_auth_username"] = model.smtp.auth_username
+        if model.smtp.auth_password_file:
+            g["smtp_auth_password_file"] = model.smtp.auth_password_file
+        cfg["global"] = g
+    return cfg
+
+
+TEMPLATE = """{{/* Generated by aicost from specs/. DO NOT EDIT. */}}
+{{ define "aicost.title" -}}
+[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.team }} - team {{ . }}{{ end }}
+{{- end }}
+
+{{ define "aicost.text" -}}
+{{ range .Alerts -}}
+*{{ .Annotations.summary }}* ({{ .Labels.severity }})
+{{ .Annotations.description }}
+*Action:* {{ .Annotations.action }}
+*Team:* {{ or .Labels.team "none" }}  *Runbook:* {{ .Annotations.runbook_url }}  *Dashboard:* {{ .Annotations.dashboard }}
+{{ end -}}
+{{- end }}
+
+{{ define "aicost.email.html" -}}
+<html><body style="font-family: sans-serif">
+<h2>{{ template "aicost.title" . }}</h2>
+{{ range .Alerts -}}
+<table cellpadding="4" style="border-collapse: collapse; margin-bottom: 16px">
+<tr><th align="left">Alert</th><td>{{ .Labels.alertname }} ({{ .Labels.severity }})</td></tr>
+<tr><th align="left">Team</th><td>{{ or .Labels.team "none" }}</td></tr>
+<tr><th align="left">Summary</th><td>{{ .Annotations.summary }}</td></tr>
+<tr><th align="left">Details</th><td>{{ .Annotations.description }}</td></tr>
+<tr><th align="left">Action</th><td>{{ .Annotations.action }}</td></tr>
+<tr><th align="left">Links</th><td><a href="{{ .Annotations.runbook_url }}">runbook</a> &middot; <a href="{{ .Annotations.dashboard }}">dashboard</a></td></tr>
+</table>
+{{ end -}}
+</body></html>
+{{- end }}
+"""
+
+
+def render_templates(model: Model) -> dict[str, str]:
+    """Notification templates, by file name."""
+    return {TEMPLATE_FILE: TEMPLATE}
+
+
+def expected_receivers(model: Model, labels: dict) -> list[str]:
+    """The receivers the *spec* says an alert with these labels reaches (first matching route)."""
+    teams = {t.name: t.receiver for t in model.teams}
+    for r in model.routes:
+        if r.alerts and labels.get("alertname") not in r.alerts:
+            continue
+        if r.severity and labels.get("severity") != r.severity:
+            continue
+        return [teams.get(labels.get("team"), model.default_receiver) if x == TEAM else x for x in r.receivers]
+    return [model.default_receiver]
+
+
+def render_route_tests(model: Model) -> dict:
+    """Routing cases for `amtool config routes test`: every alert and severity, for every team."""
+    cases = []
+    teams = [t.name for t in model.teams] + [None]
+    for a in alert_defs(model):
+        for team in teams if a.per_team else [None]:
+            labels = {"alertname": a.name, "severity": a.severity, **a.labels}
+            if team:
+                labels["team"] = team
+            cases.append({"labels": dict(sorted(labels.items())), "receivers": expected_receivers(model, labels)})
+    unique = {tuple(sorted(c["labels"].items())): c for c in cases}
+    return {"cases": [unique[k] for k in sorted(unique)]}
+
+
+def render_route_test_script(tests: dict) -> str:
+    """A POSIX sh runner: one `amtool config routes test --verify.receivers` per case; exit 1 on any miss."""
+    lines = [
+        "#!/bin/sh",
+        "# Generated by aicost from specs/. DO NOT EDIT: change specs/ and run `aicost generate`.",
+        "# Checks that every alert class reaches the receivers the spec routes it to.",
+        "set -u",
+        'cd "$(dirname "$0")"',
+        "failed=0",
+        "passed=0",
+        "check() {",
+        '  want="$1"; shift',
+        '  if got=$(amtool config routes test --config.file=alertmanager.yml --verify.receivers="$want" "$@" 2>/dev/null); then',
+        "    passed=$((passed + 1))",
+        "  else",
+        '    echo "FAIL: $* -> expected $want, got $got"; failed=$((failed + 1))',
+        "  fi",
+        "}",
+    ]
+    for case in tests["cases"]:
+        labels = " ".join(shlex.quote(f"{k}={v}") for k, v in case["labels"].items())
+        lines.append(f"check {shlex.quote(','.join(case['receivers']))} {labels}")
+    lines += ['echo "amtool routing tests: $passed passed, $failed failed"', '[ "$failed" -eq 0 ]', ""]
+    return "\n".join(lines)

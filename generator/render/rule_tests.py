@@ -1,0 +1,359 @@
+"""Generated promtool unit tests: every alert, with the spec's own numbers, at the edge of its `for:`.
+
+Each scenario drives a signal across its threshold at a known minute, then asserts that the
+alert is not firing one evaluation before `crossing + for` and fires, with its exact labels
+and annotations, at `crossing + for`. Budget scenarios start from raw counters, so they test
+the whole chain (raw -> today -> ratio -> alert); scenarios that need days of history feed
+the recorded series the alert reads.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from fractions import Fraction
+
+from generator import names as n
+from generator.model import Model, Team
+from generator.render.annotations import expand
+from generator.render.rules import alerts as alert_defs
+from generator.render.rules import enrich, render_rule_files
+
+EVAL = "_evaluation_interval"  # scenario key: which file (evaluation interval) it goes to
+GROUP_ORDER = [n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_ALERTS]
+# The seed's CostAnomalyDetector demo history (14 days around $450).
+SEED_HISTORY = (450, 460, 440, 470, 455, 430, 465, 450, 440, 470, 460, 450, 445, 455)
+
+
+def minutes(duration: str) -> int:
+    """A Prometheus duration such as 1h30m, in whole minutes."""
+    total, num = 0, ""
+    units = {"ms": 0, "s": 1 / 60, "m": 1, "h": 60, "d": 1440, "w": 10080, "y": 525600}
+    i = 0
+    while i < len(duration):
+        c = duration[i]
+        if c.isdigit():
+            num += c
+            i += 1
+            continue
+        unit = "ms" if duration[i:i + 2] == "ms" else c
+        total += int(num) * units[unit]
+        num, i = "", i + len(unit)
+    return math.ceil(total)
+
+
+def _series(metric: str, labels: dict, values: str) -> dict:
+    inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    return {"series": f"{metric}{{{inner}}}", "values": values}
+
+
+def _crossing(limit: float, floor: float, step: Fraction) -> int:
+    """First minute k at which step*k > limit and step*k >= floor."""
+    k = int(Fraction(str(limit)) / step) + 1
+    return max(k, math.ceil(Fraction(str(floor)) / step)) if floor else k
+
+
+def _rate(target: float, at_minute: int = 60, digits: int = 2) -> Fraction:
+    """A round per-minute step that crosses `target` just before `at_minute`."""
+    scale = 10 ** digits
+    r = Fraction(math.ceil(target / (at_minute - 0.5) * scale), scale)
+    if (Fraction(str(target)) / r).denominator == 1:  # landing exactly on the limit is ambiguous
+        r += Fraction(1, scale)
+    return r
+
+
+class _Builder:
+    """Builds test groups for one model; knows how each alert is enriched."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.defs = {(a.name, a.severity, tuple(sorted(a.labels.items())), a.per_team): a for a in alert_defs(model)}
+
+    def expected(self, name: str, severity: str, labels: dict, value: float, queries: dict,
+                 extra: dict | None = None, per_team: bool = True) -> dict:
+        """exp_alerts entry: the alert's labels and its annotations as Prometheus will render them."""
+        extra = extra or {}
+        a = self.defs[(name, severity, tuple(sorted(extra.items())), per_team)]
+        rule = enrich(self.model, a)
+        all_labels = {**labels, n.L_SEVERITY: severity, **extra}
+        ann = {}
+        for key, text in {"summary": a.summary, "description": a.description}.items():
+            ann[key] = expand(text, all_labels, value, queries)
+        ann["action"] = rule["annotations"]["action"]
+        ann["runbook_url"] = rule["annotations"]["runbook_url"]
+        ann["dashboard"] = rule["annotations"]["dashboard"].replace("{{ $labels.team }}", str(labels.get("team", "")))
+        return {"exp_labels": dict(sorted(all_labels.items())), "exp_annotations": ann}
+
+    def edge(self, name: str, fire_at: int, expected: list[dict], step: int = 1, before: list | None = None) -> list[dict]:
+        """Not firing one evaluation before `fire_at` minutes (only `before` is), firing at it."""
+        return [
+            {"eval_time": f"{fire_at - step}m", "alertname": name, "exp_alerts": before or []},
+            {"eval_time": f"{fire_at}m", "alertname": name, "exp_alerts": expected},
+        ]
+
+    def budget(self, team: Team, period: str, key: str, alert: str, severity: str) -> dict:
+        """Raw spend at a steady rate from 00:00 UTC on the 1st crosses threshold x budget."""
+        budget = team.daily_budget if period == "daily" else team.monthly_budget
+        limit = getattr(team.thresholds, key) * budget
+        step = _rate(max(limit, team.thresholds.min_daily_spend))
+        k = _crossing(limit, team.thresholds.min_daily_spend, step)
+        fire = k + minutes(self.model.for_(alert))
+        value = float(step * fire)
+        labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+        q = {f"budget_{period}": budget, f"pct_{period}": 100.0 * (value / budget)}
+        return {
+            "name": f"{team.name}: {alert} fires {self.model.for_(alert)} after {period} spend passes "
+                    f"{getattr(team.thresholds, key):g} x ${budget:,.2f}",
+            "interval": "1m",
+            "input_series": [_series(n.SPEND, labels, f"0+{float(step)!r}x{fire + 5}")],
+            "alert_rule_test": self.edge(alert, fire, [self.expected(alert, severity, {"team": team.name}, value, q)]),
+        }
+
+    def tokens(self, team: Team, model_name: str, budget: int) -> dict:
+        """Input tokens at a steady rate cross the team's daily token budget for a model."""
+        step = Fraction(math.ceil(budget / 59.5))
+        if (Fraction(budget) / step).denominator == 1:
+            step += 1
+        k = _crossing(budget, 0, step)
+        fire = k + minutes(self.model.for_(n.A_TOKEN_BUDGET))
+        labels = {"team": team.name, "model": model_name, "direction": "input", "instance": "app-1", "job": n.APP_JOB}
+        exp = self.expected(n.A_TOKEN_BUDGET, "warning", {"team": team.name, "model": model_name},
+                            float(step * fire), {"token_budget": budget})
+        return {
+            "name": f"{team.name}: {n.A_TOKEN_BUDGET} for {model_name} at {budget:,} tokens a day",
+            "interval": "1m",
+            "input_series": [_series(n.API_TOKENS, labels, f"0+{int(step)}x{fire + 5}")],
+            "alert_rule_test": self.edge(n.A_TOKEN_BUDGET, fire, [exp]),
+        }
+
+    def gpu_idle(self, team: Team) -> dict:
+        """A GPU just under the team's idle threshold from the start fires after `for:`."""
+        gpu = self.model.gpus[0]
+        util = round(team.thresholds.gpu_idle_percent - 0.5, 1)
+        labels = {"instance": "i-0test", "gpu": "0", "type": gpu.name, "team": team.name,
+                  "project": team.projects[0], "environment": team.environment, "job": n.EXPORTER_JOB}
+        fire = minutes(self.model.for_(n.A_GPU_IDLE))
+        return {
+            "name": f"{team.name}: {n.A_GPU_IDLE} below {team.thresholds.gpu_idle_percent:g}% for {self.model.for_(n.A_GPU_IDLE)}",
+            "interval": "1m",
+            "input_series": [_series(n.GPU_UTILIZATION, labels, f"{util}x{fire + 5}"),
+                             _series(n.GPU_HOURLY_COST, labels, f"{gpu.hourly!r}x{fire + 5}")],
+            "alert_rule_test": self.edge(n.A_GPU_IDLE, fire, [self.expected(
+                n.A_GPU_IDLE, "warning", {k: v for k, v in labels.items()}, util, {"gpu_hourly": gpu.hourly})]),
+        }
+
+    def history_interval(self) -> int:
+        """Evaluation step (minutes) of the history file: divides the anomaly and forecast `for:`."""
+        return math.gcd(minutes(self.model.for_(n.A_ANOMALY)), minutes(self.model.for_(n.A_MONTHLY_FORECAST)), 15) or 15
+
+    def anomaly(self, kind: str) -> dict:
+        """Every team: the seed's history (as many days as the largest min-history), then a spike or drop."""
+        step = self.history_interval()
+        per_day = 1440 // step
+        days = max(t.thresholds.anomaly_min_history_days for t in self.model.teams)
+        hist = SEED_HISTORY[-days:]
+        mean, sd = statistics.mean(hist), statistics.stdev(hist)
+        start = days * 1440
+        fire = start + minutes(self.model.for_(n.A_ANOMALY))
+        series, exp = [], []
+        for team in self.model.teams:
+            t = team.thresholds
+            z = {"warning": (t.anomaly_z_warning + t.anomaly_z_critical) / 2, "critical": t.anomaly_z_critical + 1,
+                 "drop": -(t.anomaly_z_warning + 0.5)}[kind]
+            today = round(mean + z * sd, 2)
+            values = " ".join(f"{v}x{per_day - 1}" for v in hist) + f" {today}x{(fire - start) // step + 2}"
+            series.append(_series(n.R_TEAM_TODAY, {"team": team.name}, values))
+            zval = (today - mean) / sd
+            q = {"spend_today": today, "hist_mean": float(mean), "hist_stddev": sd}
+            direction = "drop" if kind == "drop" else "spike"
+            exp.append(self.expected(n.A_ANOMALY, "warning", {"team": team.name}, zval, q, {"direction": direction}))
+            if kind == "critical":
+                exp.append(self.expected(n.A_ANOMALY, "critical", {"team": team.name}, zval, q, {"direction": "spike"}))
+        return {
+            "name": f"every team: {n.A_ANOMALY} {kind} after {days} days of the seed's history",
+            "interval": f"{step}m", EVAL: f"{step}m",
+            "input_series": series,
+            "alert_rule_test": self.edge(n.A_ANOMALY, fire, exp, step=step),
+        }
+
+    def forecast(self, day: int, teams: list[Team]) -> dict:
+        """Month-to-date growing 10 % faster than each budget allows; gated until forecast_min_days."""
+        step = self.history_interval()
+        start = (day - 1) * 1440
+        fire = start + minutes(self.model.for_(n.A_MONTHLY_FORECAST))
+        series, exp = [], []
+        for team in teams:
+            # Whole cents per step, so promtool's running sum and our expectation agree to the cent.
+            per_step = Fraction(math.ceil(team.monthly_budget * 1.1 / 31 * step / 1440 * 100), 100)
+            daily = per_step * 1440 / step
+            series.append(_series(n.R_TEAM_MONTH, {"team": team.name}, f"0+{float(per_step)!r}x{fire // step + 2}"))
+            exp.append(self.expected(n.A_MONTHLY_FORECAST, "warning", {"team": team.name}, float(daily * 31),
+                                     {"budget_monthly": team.monthly_budget, "spend_month": float(per_step * fire / step)}))
+        return {
+            "name": f"{', '.join(t.name for t in teams)}: {n.A_MONTHLY_FORECAST} from day {day} of the month",
+            "interval": f"{step}m", EVAL: f"{step}m",
+            "input_series": series,
+            "alert_rule_test": self.edge(n.A_MONTHLY_FORECAST, fire, exp, step=step),
+        }
+
+    def trend(self, team: Team) -> dict:
+        """A week 10 % above the trend threshold over the week before."""
+        t = team.thresholds
+        before = round(7 * max(t.min_daily_spend, team.daily_budget / 2), 2)
+        after = round(before * (1 + t.trend_week_over_week) * 1.1, 2)
+        fire = 7 * 1440 + minutes(self.model.for_(n.A_TREND))
+        step = 60
+        values = f"{before}x{7 * 24 - 1} {after}x{(fire - 7 * 1440) // 60 + 2}"
+        exp = self.expected(n.A_TREND, "warning", {"team": team.name}, after, {"week_before": before})
+        return {
+            "name": f"{team.name}: {n.A_TREND} when a week costs {after / before - 1:.0%} more",
+            "interval": "1h", EVAL: "1h",
+            "input_series": [_series(n.R_TEAM_WEEK, {"team": team.name}, values)],
+            "alert_rule_test": self.edge(n.A_TREND, fire, [exp], step=step),
+        }
+
+    def cost_per_request(self, team: Team) -> dict:
+        """An endpoint's p95 10 % above factor x its 7-day p95."""
+        base = 0.02
+        p95 = round(base * team.thresholds.cost_per_request_factor * 1.1, 6)
+        labels = {"team": team.name, "endpoint": "/v1/complete"}
+        fire = minutes(self.model.for_(n.A_COST_PER_REQUEST))
+        exp = self.expected(n.A_COST_PER_REQUEST, "warning", labels, p95, {"p95_baseline": base})
+        return {
+            "name": f"{team.name}: {n.A_COST_PER_REQUEST} at {team.thresholds.cost_per_request_factor:g}x baseline",
+            "interval": "1m",
+            "input_series": [_series(n.R_TEAM_ENDPOINT_P95, labels, f"{p95!r}x{fire + 5}"),
+                             _series(n.R_TEAM_ENDPOINT_P95_BASELINE, labels, f"{base!r}x{fire + 5}")],
+            "alert_rule_test": self.edge(n.A_COST_PER_REQUEST, fire, [exp]),
+        }
+
+    def cost_per_user(self, team: Team, tier) -> dict:
+        """A tier's month-to-date spend per user 10 % above its revenue per user."""
+        spend = round(tier.users * tier.revenue_per_user * 1.1, 2)
+        labels = {"team": team.name, "project": tier.projects[0], "category": "api"}
+        fire = minutes(self.model.for_(n.A_COST_PER_USER))
+        exp = self.expected(n.A_COST_PER_USER, "warning", {"team": team.name, "tier": tier.name},
+                            spend / tier.users, {"tier_revenue": tier.revenue_per_user})
+        return {
+            "name": f"{team.name}: {n.A_COST_PER_USER} for tier {tier.name}",
+            "interval": "1m",
+            "input_series": [_series(n.R_TPC_MONTH, labels, f"{spend!r}x{fire + 2}")],
+            "alert_rule_test": self.edge(n.A_COST_PER_USER, fire, [exp]),
+        }
+
+    def training(self, team: Team, project: str, budget: float) -> dict:
+        """An experiment's training spend jumps to 125 % of its budget."""
+        spend = round(budget * 1.25, 2)
+        labels = {"team": team.name, "project": project, "category": "training", "instance": "i-0train", "job": n.EXPORTER_JOB}
+        fire = 1 + minutes(self.model.for_(n.A_TRAINING))
+        exp = self.expected(n.A_TRAINING, "warning", {"team": team.name, "project": project}, spend, {})
+        return {
+            "name": f"{team.name}: {n.A_TRAINING} for {project} over ${budget:,.2f}",
+            "interval": "1m",
+            "input_series": [_series(n.SPEND, labels, f"0 {spend!r}x{fire + 5}")],
+            "alert_rule_test": self.edge(n.A_TRAINING, fire, [exp]),
+        }
+
+    def team_tests(self, team: Team) -> list[dict]:
+        """Every per-team alert, with this team's numbers."""
+        out = [self.budget(team, "daily", "budget_exceeded", n.A_DAILY_EXCEEDED, "critical"),
+               self.budget(team, "daily", "budget_warning", n.A_DAILY_WARNING, "warning"),
+               self.budget(team, "monthly", "budget_exceeded", n.A_MONTHLY_EXCEEDED, "critical"),
+               self.budget(team, "monthly", "budget_warning", n.A_MONTHLY_WARNING, "warning"),
+               self.gpu_idle(team), self.cost_per_request(team), self.trend(team)]
+        out += [self.tokens(team, m, b) for m, b in team.token_budgets]
+        out += [self.cost_per_user(team, tier) for tier in team.user_tiers]
+        out += [self.training(team, p, b) for p, b in team.experiments]
+        if team.training_default_budget is not None:
+            out.append(self.training(team, "adhoc-experiment", team.training_default_budget))
+        return out
+
+    def history_tests(self) -> list[dict]:
+        """Scenarios that need days of history, for all teams at once (one long promtool run each)."""
+        out = [self.anomaly(kind) for kind in ("warning", "critical", "drop")]
+        by_day: dict[int, list[Team]] = {}
+        for t in self.model.teams:
+            by_day.setdefault(t.thresholds.forecast_min_days, []).append(t)
+        out += [self.forecast(day, teams) for day, teams in sorted(by_day.items())]
+        return out
+
+    def org_tests(self) -> list[dict]:
+        """Org budget, untagged spend and missing data: alerts that are not per team."""
+        m = self.model
+        out = []
+        team = m.teams[0]
+        for period, budget in (("daily", m.org_daily_budget), ("monthly", m.org_monthly_budget)):
+            limit = m.thresholds.org_budget_exceeded * budget
+            step = _rate(limit)
+            fire = _crossing(limit, 0, step) + minutes(m.for_(n.A_ORG_EXCEEDED))
+            value = float(step * fire)
+            labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+            exp = [self.expected(n.A_ORG_EXCEEDED, "critical", {}, value, {f"org_budget_{period}": budget},
+                                 {"period": period}, per_team=False)]
+            before = []
+            if period == "monthly":  # on the 1st the month is today, so the daily budget is long gone too
+                daily = [self.expected(n.A_ORG_EXCEEDED, "critical", {}, v, {"org_budget_daily": m.org_daily_budget},
+                                       {"period": "daily"}, per_team=False) for v in (value, float(step * (fire - 1)))]
+                exp.insert(0, daily[0])
+                before = [daily[1]]
+            out.append({
+                "name": f"org: {n.A_ORG_EXCEEDED} ({period}) over {m.thresholds.org_budget_exceeded:g} x ${budget:,.2f}",
+                "interval": "1m",
+                "input_series": [_series(n.SPEND, labels, f"0+{float(step)!r}x{fire + 5}")],
+                "alert_rule_test": self.edge(n.A_ORG_EXCEEDED, fire, exp, before=before),
+            })
+        untagged = {"team": n.UNTAGGED, "project": "unknown", "category": "compute", "instance": "i-0orphan", "job": n.EXPORTER_JOB}
+        fire = 1 + minutes(m.for_(n.A_UNTAGGED))
+        out.append({
+            "name": f"org: {n.A_UNTAGGED} after {m.for_(n.A_UNTAGGED)} of spend under team '{n.UNTAGGED}'",
+            "interval": "1m",
+            "input_series": [_series(n.SPEND, untagged, f"0 10x{fire + 5}")],
+            "alert_rule_test": self.edge(n.A_UNTAGGED, fire, [self.expected(n.A_UNTAGGED, "warning", {"team": n.UNTAGGED}, 10, {},
+                                                                            per_team=False)]),
+        })
+        silence = minutes(m.silence_window)
+        labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+        fire = 60 + silence + 1 + minutes(m.for_(n.A_DATA_MISSING))
+        out.append({
+            "name": f"org: {n.A_DATA_MISSING} when team {team.name} goes silent for {m.silence_window}",
+            "interval": "1m",
+            "input_series": [_series(n.SPEND, labels, "0+1x60")],
+            "alert_rule_test": self.edge(n.A_DATA_MISSING, fire, [self.expected(n.A_DATA_MISSING, "warning", {"team": team.name}, 1, {},
+                                                                                    {"scope": "team"})]),
+        })
+        target = {"job": n.EXPORTER_JOB, "instance": "gpu-host-1:9400"}
+        fire = 10 + silence + 1 + minutes(m.for_(n.A_DATA_MISSING))
+        exp = self.expected(n.A_DATA_MISSING, "warning", target, 0, {}, {"scope": "exporter"}, per_team=False)
+        out.append({
+            "name": f"org: {n.A_DATA_MISSING} when an exporter is down for {m.silence_window}",
+            "interval": "1m",
+            "input_series": [_series("up", target, f"1x10 0x{fire}")],
+            "alert_rule_test": self.edge(n.A_DATA_MISSING, fire, [exp]),
+        })
+        return out
+
+
+def _files(model: Model, stem: str, tests: list[dict]) -> dict[str, dict]:
+    """Split scenarios by evaluation interval (promtool sets it per file): <stem>[-<interval>].yml."""
+    by_interval: dict[str, list[dict]] = {}
+    for t in tests:
+        t = dict(t)
+        by_interval.setdefault(t.pop(EVAL, "1m"), []).append(t)
+    rule_files = [f"../rules/{name}" for name in render_rule_files(model)]
+    return {
+        (f"{stem}.yml" if interval == "1m" else f"{stem}-every-{interval}.yml"): {
+            "rule_files": rule_files, "evaluation_interval": interval,
+            "group_eval_order": GROUP_ORDER, "tests": group,
+        }
+        for interval, group in by_interval.items()
+    }
+
+
+def render_rule_tests(model: Model) -> dict[str, dict]:
+    """tests/<file>.yml -> promtool test files, per team plus one for the org-wide alerts."""
+    b = _Builder(model)
+    out = _files(model, "org", b.org_tests())
+    out.update(_files(model, "history", b.history_tests()))
+    for team in model.teams:
+        out.update(_files(model, f"team-{team.name}", b.team_tests(team)))
+    return dict(sorted(out.items()))

@@ -1,0 +1,196 @@
+"""The shape of every spec file: specs/org.yaml, prices.yaml, alerting.yaml, teams/<team>.yaml."""
+
+from __future__ import annotations
+
+from generator import names
+from generator.spec.types import (
+    DURATION_RE, EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE, NAME_RE,
+    NAME_RULE, PATH_RE, URL_RE, Bool, Field, ListOf, MapOf, Num, Obj, Str,
+)
+
+NAME = Str(NAME_RE, NAME_RULE)
+LABEL_VALUE = Str(LABEL_VALUE_RE, LABEL_VALUE_RULE)
+EMAIL = Str(EMAIL_RE, "an e-mail address such as lead@example.com")
+DURATION = Str(DURATION_RE, "a Prometheus duration such as 30s, 5m, 1h or 1h30m")
+URL = Str(URL_RE, "an http:// or https:// URL without spaces or quotes")
+SECRET_FILE = Str(PATH_RE, "an absolute path to a file holding the secret (secrets never go in the spec)")
+POSITIVE = Num(0, exclusive=True)
+NON_NEGATIVE = Num(0)
+RATIO = Num(0, exclusive=True, maximum=10)
+
+# name -> (type, default, description). Every threshold is overridable per team.
+THRESHOLDS = {
+    "budget_warning": (RATIO, 0.8, "warn when spend reaches this share of a budget"),
+    "budget_exceeded": (RATIO, 1.0, "page when spend reaches this share of a budget"),
+    "org_budget_exceeded": (RATIO, 1.1, "page when the whole organisation reaches this share of its budget"),
+    "anomaly_z_warning": (Num(0, exclusive=True, maximum=100), 2.5, "abs(z-score) of today's spend that warns"),
+    "anomaly_z_critical": (Num(0, exclusive=True, maximum=100), 4.0, "z-score of a spend spike that pages"),
+    "anomaly_window_days": (Num(2, maximum=28, integer=True), 14, "days of history the z-score compares with"),
+    "anomaly_min_history_days": (Num(2, maximum=28, integer=True), 7, "no anomaly verdict before this many days of history"),
+    "gpu_idle_percent": (Num(0, exclusive=True, maximum=100), 10.0, "a GPU below this utilization is idle"),
+    "cost_per_request_factor": (Num(1, exclusive=True, maximum=100), 2.0, "p95 cost per request above this multiple of its 7-day p95"),
+    "trend_week_over_week": (Num(0, exclusive=True, maximum=100), 0.2, "warn when the last 7 days cost this much more than the 7 before"),
+    "min_daily_spend": (NON_NEGATIVE, 5.0, "ratio and z-score alerts stay quiet below this many dollars a day"),
+    "forecast_min_days": (Num(2, maximum=27, integer=True), 3, "no month-end forecast alert before this day of the month"),
+}
+# The window sets how many `offset Nd` terms the history rule has, so it is one number for all.
+ORG_ONLY_THRESHOLDS = {"org_budget_exceeded", "anomaly_window_days"}
+
+
+def thresholds_obj(team: bool) -> Obj:
+    """The thresholds map: defaults at org level, overrides (no defaults) at team level."""
+    fields = {}
+    for key, (typ, default, desc) in THRESHOLDS.items():
+        if team and key in ORG_ONLY_THRESHOLDS:
+            continue
+        fields[key] = Field(typ, default=None if team else default, description=desc)
+    return Obj(fields, description="threshold overrides for this team" if team else "thresholds, with the seed's defaults")
+
+
+# Default `for:` of each alert; overridable in org.yaml `alert_for`.
+ALERT_FOR_DEFAULTS = {
+    names.A_DAILY_EXCEEDED: "5m",
+    names.A_DAILY_WARNING: "5m",
+    names.A_MONTHLY_EXCEEDED: "15m",
+    names.A_MONTHLY_WARNING: "15m",
+    names.A_MONTHLY_FORECAST: "1h",
+    names.A_ORG_EXCEEDED: "5m",
+    names.A_ANOMALY: "15m",
+    names.A_GPU_IDLE: "30m",
+    names.A_COST_PER_REQUEST: "30m",
+    names.A_TOKEN_BUDGET: "5m",
+    names.A_TREND: "1h",
+    names.A_COST_PER_USER: "1h",
+    names.A_TRAINING: "15m",
+    names.A_UNTAGGED: "30m",
+    names.A_DATA_MISSING: "0m",  # the silence window is in the expression (silence_window)
+}
+
+ORG_FILE = Obj({
+    "org": Field(Obj({
+        "name": Field(LABEL_VALUE, required=True, description="organisation name shown on dashboards and mails"),
+        "currency": Field(Str(choices=("USD",)), default="USD", description="currency of every amount in the spec"),
+        "budget": Field(Obj({
+            "daily": Field(POSITIVE, required=True, description="org-wide daily AI budget"),
+            "monthly": Field(POSITIVE, required=True, description="org-wide monthly AI budget"),
+        }), required=True),
+    }), required=True),
+    "links": Field(Obj({
+        "runbook_base_url": Field(URL, required=True, description="runbook_url annotations are <base>#<alertname>"),
+        "grafana_url": Field(URL, required=True, description="where the dashboards are served, for alert links"),
+    }), required=True),
+    "datasource": Field(Obj({
+        "url": Field(URL, default="http://127.0.0.1:9090", description="Prometheus URL for the Grafana datasource"),
+        "uid": Field(NAME, default="aicost-prometheus", description="Grafana datasource uid"),
+    }), default={"url": "http://127.0.0.1:9090", "uid": "aicost-prometheus"}),
+    "tags": Field(Obj({
+        "required": Field(ListOf(Str(LABEL_NAME_RE, "a label name matching [a-zA-Z_][a-zA-Z0-9_]*"), min_items=1, unique=True),
+                          default=names.REQUIRED_TAGS, description="tags every resource must carry"),
+    }), default={"required": names.REQUIRED_TAGS}),
+    "thresholds": Field(thresholds_obj(team=False), default={}),
+    "alert_for": Field(Obj({a: Field(DURATION, default=d) for a, d in ALERT_FOR_DEFAULTS.items()},
+                           description="how long each alert's condition must hold before it fires"), default={}),
+    "evaluation_interval": Field(DURATION, default="1m", description="rule evaluation interval in the rendered prometheus.yml"),
+    "untagged_spend_window": Field(DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
+    "training_window": Field(DURATION, default="30d", description="an experiment's spend is its spend over this window"),
+    "silence_window": Field(DURATION, default="30m", description="AICostDataMissing: silent this long after reporting in the last day"),
+    "exporter_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=("127.0.0.1:9400",),
+                              description="scrape targets of the aicost GPU exporter"),
+    "app_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=(),
+                         description="scrape targets of applications instrumented with track_ai_call"),
+    "alertmanager_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=("127.0.0.1:9093",)),
+})
+
+PRICES_FILE = Obj({
+    "models": Field(MapOf(Obj({
+        "input_per_million": Field(NON_NEGATIVE, required=True, description="dollars per 1M input tokens"),
+        "output_per_million": Field(NON_NEGATIVE, required=True, description="dollars per 1M output tokens"),
+    })), required=True, description="API model prices"),
+    "gpus": Field(MapOf(Obj({
+        "hourly": Field(POSITIVE, required=True, description="dollars per GPU-hour"),
+        "nvml_names": Field(ListOf(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), unique=True), default=(),
+                            description="NVML device names (substrings) of this type; default: the type name"),
+    })), required=True, description="GPU types and their hourly prices"),
+})
+
+_RECEIVER = Obj({
+    "pagerduty": Field(Obj({
+        "routing_key_file": Field(SECRET_FILE, required=True),
+    })),
+    "slack": Field(Obj({
+        "channel": Field(Str(LABEL_VALUE_RE, "a Slack channel such as #ai-costs"), required=True),
+        "api_url_file": Field(SECRET_FILE, required=True),
+    })),
+    "email": Field(Obj({
+        "to": Field(ListOf(EMAIL, min_items=1, unique=True), required=True),
+    })),
+    "webhook": Field(Obj({
+        "url": Field(URL, required=True, description="the webhook URL (not a secret: Alertmanager 0.25 has no url_file)"),
+        "credentials_file": Field(SECRET_FILE, description="bearer token file, sent as Authorization: Bearer"),
+    })),
+}, description="exactly one of pagerduty, slack, email, webhook")
+
+_TIMING = Obj({
+    "group_wait": Field(DURATION),
+    "group_interval": Field(DURATION),
+    "repeat_interval": Field(DURATION),
+})
+
+ALERTING_FILE = Obj({
+    "receivers": Field(MapOf(_RECEIVER), required=True, description="who can be notified"),
+    "default_receiver": Field(NAME, required=True, description="gets what no route matches and teams without a channel"),
+    "routes": Field(ListOf(Obj({
+        "alerts": Field(ListOf(Str(choices=names.ALERTS), unique=True), description="alert names; empty = any"),
+        "severity": Field(Str(choices=names.SEVERITIES), description="only alerts of this severity"),
+        "receivers": Field(ListOf(NAME, min_items=1, unique=True), required=True,
+                           description="receivers to notify; 'team' = the alert's team's own receiver"),
+    }), min_items=1), required=True, description="first match wins; an alert reaches every receiver of its route"),
+    "timing": Field(Obj({
+        "critical": Field(_TIMING, default={}),
+        "warning": Field(_TIMING, default={}),
+    }), default={}),
+    "smtp": Field(Obj({
+        "smarthost": Field(Str(LABEL_VALUE_RE, "host:port"), required=True),
+        "from": Field(EMAIL, required=True),
+        "auth_username": Field(LABEL_VALUE),
+        "auth_password_file": Field(SECRET_FILE),
+        "require_tls": Field(Bool(), default=True),
+    })),
+})
+
+TEAM_FILE = Obj({
+    "owner": Field(EMAIL, required=True, description="the team lead; gets the weekly report"),
+    "cost_center": Field(LABEL_VALUE, required=True, description="finance cost center code"),
+    "environment": Field(Str(choices=("production", "staging", "dev")), default="production"),
+    "projects": Field(ListOf(NAME, min_items=1, unique=True), required=True),
+    "budget": Field(Obj({
+        "daily": Field(POSITIVE, required=True),
+        "monthly": Field(POSITIVE, required=True),
+    }), required=True),
+    "token_budgets": Field(MapOf(Num(0, exclusive=True, integer=True), description="model -> tokens per day"), default={}),
+    "training": Field(Obj({
+        "default_budget": Field(POSITIVE, description="budget of an experiment without its own"),
+        "experiments": Field(MapOf(POSITIVE), default={}, description="experiment (project) -> budget"),
+    }), default={}),
+    "user_tiers": Field(MapOf(Obj({
+        "users": Field(Num(0, exclusive=True, integer=True), required=True),
+        "revenue_per_user": Field(POSITIVE, required=True, description="monthly revenue per user"),
+        "projects": Field(ListOf(NAME, min_items=1, unique=True), required=True,
+                          description="projects whose spend serves this tier"),
+    })), default={}),
+    "receiver": Field(NAME, description="the team's own receiver (from alerting.yaml); default: default_receiver"),
+    "thresholds": Field(thresholds_obj(team=True), default={}),
+})
+
+FILES = {"org.yaml": ORG_FILE, "prices.yaml": PRICES_FILE, "alerting.yaml": ALERTING_FILE, "teams/<team>.yaml": TEAM_FILE}
+
+
+def json_schemas() -> dict:
+    """JSON Schema of each spec file, keyed by its path under specs/."""
+    out = {}
+    for path, obj in FILES.items():
+        s = obj.json_schema()
+        s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        s["title"] = f"aicost specs/{path}"
+        out[path] = s
+    return out

@@ -1,0 +1,127 @@
+"""Safe YAML reading that keeps line numbers and refuses what a spec must not contain.
+
+PyYAML's composer gives nodes with marks; we build plain Python data from them ourselves
+so that duplicate keys, custom tags and YAML 1.1's boolean trap (`no`, `on`, `yes`
+parsed as booleans) become clear errors or plain strings instead of silent surprises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from generator.errors import Problems
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# YAML 1.2 booleans: only true/false. `no`, `on`, `yes`, `off` stay strings.
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value",
+}
+
+
+@dataclass
+class Document:
+    """A parsed spec file: its data and the line of every YAML path in it."""
+
+    file: str
+    data: object
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line(self, path: tuple) -> int:
+        """Line of `path`, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 0)
+
+
+def _scalar(node: yaml.ScalarNode):
+    if node.style:  # quoted: always a string
+        return node.value
+    v = node.value
+    if _NULL.match(v):
+        return None
+    if _BOOL.match(v):
+        return v.lower() == "true"
+    if _INT.match(v):
+        return int(v)
+    if _FLOAT.match(v):
+        return float(v)
+    if v in (".inf", "+.inf", ".Inf", "+.Inf"):
+        return float("inf")
+    if v in ("-.inf", "-.Inf"):
+        return float("-inf")
+    if v in (".nan", ".NaN"):
+        return float("nan")
+    return v
+
+
+def _build(node, path: tuple, doc: Document, problems: Problems):
+    doc.lines[path] = node.start_mark.line + 1
+    if node.tag not in _ALLOWED_TAGS:
+        problems.add(doc.file, node.start_mark.line + 1, ".".join(map(str, path)),
+                     f"YAML tag {node.tag} is not allowed; a spec holds plain maps, lists and scalars")
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(n, path + (i,), doc, problems) for i, n in enumerate(node.value)]
+    out: dict = {}
+    for knode, vnode in node.value:
+        if not isinstance(knode, yaml.ScalarNode):
+            problems.add(doc.file, knode.start_mark.line + 1, ".".join(map(str, path)),
+                         "a key must be a plain string, found a nested map or list")
+            continue
+        key = knode.value  # keys are names: `no`, `on`, `1.0` stay exactly as written
+        if key in out:
+            problems.add(doc.file, knode.start_mark.line + 1, ".".join(map(str, path + (key,))),
+                         f"duplicate key '{key}' (first on line {doc.lines[path + (key,)]})")
+            continue
+        doc.lines[path + (key,)] = knode.start_mark.line + 1
+        out[key] = _build(vnode, path + (key,), doc, problems)
+        doc.lines[path + (key,)] = knode.start_mark.line + 1
+    return out
+
+
+def load_document(path: Path, display: str, problems: Problems) -> Document | None:
+    """Parse one spec file; on failure record a problem and return None."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.add(display, 0, "", f"cannot read file: {exc.strerror}")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.add(display, line, "", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8")
+        return None
+    doc = Document(display, None)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        problems.add(display, (mark.line + 1) if mark else 0, "", f"invalid YAML: {what}")
+        return None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        problems.add(display, 0, "", "file is empty; expected a map of settings")
+        return None
+    if len(nodes) > 1:
+        problems.add(display, nodes[1].start_mark.line + 1, "", "file holds several YAML documents (---); expected one")
+        return None
+    doc.data = _build(nodes[0], (), doc, problems)
+    return doc
