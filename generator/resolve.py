@@ -68,7 +68,7 @@ def _load(specs: Path, base: str, problems: Problems) -> _Spec:
             problems.add(disp, 0, f"teams.{team}", f"team '{team}' is defined twice (also {seen_lower[team.lower()]}); team names are unique, case-insensitively")
             continue
         seen_lower[team.lower()] = disp
-        doc = load_document(f, disp, problems)
+        doc = load_document(f, disp, problems, ("teams", team))
         if doc is None:
             continue
         data = schema.TEAM_FILE.check(doc.data, (), Ctx(doc, problems, ("teams", team)))

@@ -264,7 +264,8 @@ class Obj(Type):
         out = {}
         for k in value:
             if k not in self.fields:
-                near = difflib.get_close_matches(k, list(self.fields), n=1, cutoff=0.75)
+                near = difflib.get_close_matches(k, list(self.fields), n=1, cutoff=0.75) or [
+                    f for f in self.fields if isinstance(k, str) and f.startswith(k)][:1]
                 hint = f"did you mean '{near[0]}'? " if near else ""
                 ctx.error(path + (k,), f"unknown key '{k}'; {hint}allowed: {', '.join(sorted(self.fields))}")
         for name, f in self.fields.items():

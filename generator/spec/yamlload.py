@@ -37,6 +37,7 @@ class Document:
     file: str
     data: object
     lines: dict[tuple, int] = field(default_factory=dict)
+    prefix: tuple = ()  # YAML path of the file's root in messages, e.g. ("teams", "search")
 
     def line(self, path: tuple) -> int:
         """Line of `path`, or of its nearest ancestor that has one."""
@@ -68,10 +69,14 @@ def _scalar(node: yaml.ScalarNode):
     return v
 
 
+def _where(doc: Document, path: tuple) -> str:
+    return ".".join(map(str, doc.prefix + path))
+
+
 def _build(node, path: tuple, doc: Document, problems: Problems):
     doc.lines[path] = node.start_mark.line + 1
     if node.tag not in _ALLOWED_TAGS:
-        problems.add(doc.file, node.start_mark.line + 1, ".".join(map(str, path)),
+        problems.add(doc.file, node.start_mark.line + 1, _where(doc, path),
                      f"YAML tag {node.tag} is not allowed; a spec holds plain maps, lists and scalars")
         return None
     if isinstance(node, yaml.ScalarNode):
@@ -86,7 +91,7 @@ def _build(node, path: tuple, doc: Document, problems: Problems):
             continue
         key = knode.value  # keys are names: `no`, `on`, `1.0` stay exactly as written
         if key in out:
-            problems.add(doc.file, knode.start_mark.line + 1, ".".join(map(str, path + (key,))),
+            problems.add(doc.file, knode.start_mark.line + 1, _where(doc, path + (key,)),
                          f"duplicate key '{key}' (first on line {doc.lines[path + (key,)]})")
             continue
         doc.lines[path + (key,)] = knode.start_mark.line + 1
@@ -95,7 +100,7 @@ def _build(node, path: tuple, doc: Document, problems: Problems):
     return out
 
 
-def load_document(path: Path, display: str, problems: Problems) -> Document | None:
+def load_document(path: Path, display: str, problems: Problems, prefix: tuple = ()) -> Document | None:
     """Parse one spec file; on failure record a problem and return None."""
     try:
         raw = path.read_bytes()
@@ -108,7 +113,7 @@ def load_document(path: Path, display: str, problems: Problems) -> Document | No
         line = raw[: exc.start].count(b"\n") + 1
         problems.add(display, line, "", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8")
         return None
-    doc = Document(display, None)
+    doc = Document(display, None, prefix=prefix)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
