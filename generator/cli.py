@@ -91,3 +91,12 @@ def schema(specs: str, out: str, which: str | None) -> None:
     click.echo(json.dumps(schemas[which] if which else schemas, indent=2, sort_keys=True))
 
 
+
+
+@main.command("exporter", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def exporter_command(args) -> None:
+    """Run the GPU cost exporter (see `aicost exporter --help`)."""
+    from exporter.cli import exporter
+
+    exporter.main(list(args), prog_name="aicost exporter")

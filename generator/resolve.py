@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from generator import model as m
@@ -51,7 +52,7 @@ def _load(specs: Path, base: str, problems: Problems) -> _Spec:
         data = obj.check(doc.data, (), Ctx(doc, problems))
         spec.docs[name], spec.data[name] = doc, data or {}
     teams_dir = specs / "teams"
-    files = sorted(teams_dir.glob("*")) if teams_dir.is_dir() else []
+    files = [teams_dir / name for name in sorted(os.listdir(teams_dir))] if teams_dir.is_dir() else []
     seen_lower: dict[str, str] = {}
     for f in files:
         disp = _display(specs, f"teams/{f.name}", base)

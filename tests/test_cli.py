@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from click.testing import CliRunner
 
@@ -31,7 +32,7 @@ def test_check_reports_a_hand_edited_a_missing_and_an_extra_file(minimal_specs, 
     r = _run("check", "--specs", str(minimal_specs), "--out", str(out))
     assert r.exit_code == 1
     assert f"{out}/prometheus/rules/aicost-alerts.yml: differs" in r.output
-    assert "-    for: 1m\n+    for: 5m" in r.output
+    assert re.search(r"\n-\s+for: 1m\n\+\s+for: 5m\n", r.output)
     assert f"{out}/alertmanager/alertmanager.yml: missing" in r.output
     assert f"{out}/prometheus/rules/old.yml: not produced by specs/ (extra file)" in r.output
     assert "3 file(s)" in r.output and "are stale" in r.output

@@ -15,7 +15,17 @@ import yaml
 
 from generator.errors import Problems
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KIND_TAG = {yaml.ScalarNode: "tag:yaml.org,2002:str", yaml.SequenceNode: "tag:yaml.org,2002:seq",
+             yaml.MappingNode: "tag:yaml.org,2002:map"}
+
+
+class _Loader(_Base):
+    """Composes nodes only. Plain scalars are typed by our own YAML 1.2 rules (_scalar), so
+    PyYAML's Python-side implicit resolver, the slowest part of loading, is skipped."""
+
+    def resolve(self, kind, value, implicit):
+        return _KIND_TAG[kind]
 
 # YAML 1.2 booleans: only true/false. `no`, `on`, `yes`, `off` stay strings.
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -74,29 +84,32 @@ def _where(doc: Document, path: tuple) -> str:
 
 
 def _build(node, path: tuple, doc: Document, problems: Problems):
-    doc.lines[path] = node.start_mark.line + 1
+    line = node.start_mark.line + 1
+    doc.lines[path] = line
     if node.tag not in _ALLOWED_TAGS:
-        problems.add(doc.file, node.start_mark.line + 1, _where(doc, path),
+        problems.add(doc.file, line, _where(doc, path),
                      f"YAML tag {node.tag} is not allowed; a spec holds plain maps, lists and scalars")
         return None
-    if isinstance(node, yaml.ScalarNode):
+    cls = type(node)
+    if cls is yaml.ScalarNode:
         return _scalar(node)
-    if isinstance(node, yaml.SequenceNode):
+    if cls is yaml.SequenceNode:
         return [_build(n, path + (i,), doc, problems) for i, n in enumerate(node.value)]
     out: dict = {}
+    lines = doc.lines
     for knode, vnode in node.value:
-        if not isinstance(knode, yaml.ScalarNode):
-            problems.add(doc.file, knode.start_mark.line + 1, ".".join(map(str, path)),
+        if type(knode) is not yaml.ScalarNode:
+            problems.add(doc.file, knode.start_mark.line + 1, _where(doc, path),
                          "a key must be a plain string, found a nested map or list")
             continue
         key = knode.value  # keys are names: `no`, `on`, `1.0` stay exactly as written
+        kpath = path + (key,)
         if key in out:
-            problems.add(doc.file, knode.start_mark.line + 1, _where(doc, path + (key,)),
-                         f"duplicate key '{key}' (first on line {doc.lines[path + (key,)]})")
+            problems.add(doc.file, knode.start_mark.line + 1, _where(doc, kpath),
+                         f"duplicate key '{key}' (first on line {lines[kpath]})")
             continue
-        doc.lines[path + (key,)] = knode.start_mark.line + 1
-        out[key] = _build(vnode, path + (key,), doc, problems)
-        doc.lines[path + (key,)] = knode.start_mark.line + 1
+        out[key] = _build(vnode, kpath, doc, problems)
+        lines[kpath] = knode.start_mark.line + 1  # a key's line, not its value's
     return out
 
 
@@ -114,19 +127,25 @@ def load_document(path: Path, display: str, problems: Problems, prefix: tuple = 
         problems.add(display, line, "", f"file is not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); save it as UTF-8")
         return None
     doc = Document(display, None, prefix=prefix)
+    loader = _Loader(text)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        node = loader.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        if "single document" in str(exc.context or ""):
+            mark = exc.problem_mark
+            problems.add(display, (mark.line + 1) if mark else 0, "", "file holds several YAML documents (---); expected one")
+            return None
+        problems.add(display, exc.problem_mark.line + 1 if exc.problem_mark else 0, "", f"invalid YAML: {exc.problem}")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = getattr(exc, "problem", None) or str(exc)
         problems.add(display, (mark.line + 1) if mark else 0, "", f"invalid YAML: {what}")
         return None
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
+    finally:
+        loader.dispose()
+    if node is None:
         problems.add(display, 0, "", "file is empty; expected a map of settings")
         return None
-    if len(nodes) > 1:
-        problems.add(display, nodes[1].start_mark.line + 1, "", "file holds several YAML documents (---); expected one")
-        return None
-    doc.data = _build(nodes[0], (), doc, problems)
+    doc.data = _build(node, (), doc, problems)
     return doc

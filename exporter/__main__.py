@@ -1,0 +1,4 @@
+"""`python -m exporter`: the GPU cost exporter."""
+from exporter.cli import exporter
+
+exporter()

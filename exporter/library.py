@@ -1,0 +1,201 @@
+"""The instrumentation library: price every AI call from specs/ and emit the contract's metrics.
+
+    from exporter import track_ai_call
+    cost = track_ai_call("gpt-4o", team="search", endpoint="/search", input_tokens=812, output_tokens=95)
+
+Label values are bounded so that user input cannot explode cardinality: a team outside the
+spec is recorded as team="untagged" (AIUntaggedSpend then fires), a project outside the team's
+projects as project="other", endpoints past `max_endpoints` per team as endpoint="other", and a
+model without a price as model="unpriced" in the cost and token series, counted by name (up to
+`max_unpriced_models` names) in ai_unpriced_calls_total and logged once.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
+
+from generator import names as n
+
+log = logging.getLogger("aicost")
+_SAFE = re.compile(r"^[A-Za-z0-9_./:@-]{1,128}$")
+UNTAGGED, OTHER, UNPRICED, INVALID = n.UNTAGGED, "other", "unpriced", "invalid"
+
+
+@dataclass(frozen=True)
+class Price:
+    """Dollars per input and per output token."""
+
+    input: float
+    output: float
+
+
+class CostTracker:
+    """Prices calls and records ai_request_cost_dollars, ai_api_tokens_total and ai_spend_dollars_total.
+
+    Thread-safe. In a multi-process server set PROMETHEUS_MULTIPROC_DIR before the workers start
+    (prometheus_client's multiprocess mode); the metrics here need nothing else.
+    """
+
+    def __init__(self, prices: dict[str, Price], teams: dict[str, tuple[str, ...]],
+                 registry: CollectorRegistry = REGISTRY, max_endpoints: int = 50, max_unpriced_models: int = 20):
+        self._prices, self._teams = prices, teams
+        self._max_endpoints, self._max_unpriced = max_endpoints, max_unpriced_models
+        self._lock = threading.Lock()
+        self._endpoints: dict[str, set[str]] = {}
+        self._unpriced: set[str] = set()
+        self._children: dict[tuple, tuple] = {}
+        self.request_cost = Histogram(n.REQUEST_COST, "Cost of one AI request in dollars",
+                                      [n.L_MODEL, n.L_TEAM, n.L_ENDPOINT], buckets=n.REQUEST_COST_BUCKETS, registry=registry)
+        self.tokens = Counter(n.API_TOKENS.removesuffix("_total"), "Tokens consumed by AI API calls",
+                              [n.L_MODEL, n.L_DIRECTION, n.L_TEAM], registry=registry)
+        self.spend = Counter(n.SPEND.removesuffix("_total"), "Dollars spent on AI, every category",
+                             [n.L_TEAM, n.L_PROJECT, n.L_CATEGORY], registry=registry)
+        self.unpriced = Counter(n.UNPRICED_CALLS.removesuffix("_total"), "AI calls to models without a price in specs/",
+                                [n.L_MODEL], registry=registry)
+        # Series start at 0 so that the first call's dollars are an increase, not a new series.
+        for team, projects in teams.items():
+            for project in projects:
+                self.spend.labels(team, project, "api")
+
+    @classmethod
+    def from_specs(cls, specs: str | Path, **kwargs) -> "CostTracker":
+        """A tracker priced from a spec folder (loaded and checked once)."""
+        from generator.resolve import load_model
+
+        model, _ = load_model(Path(specs), str(specs))
+        prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in model.models}
+        return cls(prices, {t.name: t.projects for t in model.teams}, **kwargs)
+
+    def _bounded(self, model: str, team: str, endpoint: str, project: str | None) -> tuple:
+        """Cached metric children and price for one label combination; bounds label values."""
+        key = (model, team, endpoint, project)
+        hit = self._children.get(key)
+        if hit is not None:
+            return hit
+        with self._lock:
+            price = self._prices.get(model)
+            model_label = model if price is not None else UNPRICED
+            if price is None:
+                name = model if _SAFE.match(str(model)) else INVALID
+                if name not in self._unpriced and len(self._unpriced) >= self._max_unpriced:
+                    name = OTHER
+                if name not in self._unpriced:
+                    self._unpriced.add(name)
+                    log.warning("aicost: model %r has no price in specs/prices.yaml; its calls are counted in %s",
+                                model, n.UNPRICED_CALLS)
+            else:
+                name = model
+            if team not in self._teams:
+                log.warning("aicost: team %r is not in specs/teams/; its spend is recorded as team=%r", team, UNTAGGED)
+                team_label, projects = UNTAGGED, ()
+            else:
+                team_label, projects = team, self._teams[team]
+            proj = (project if project in projects else OTHER) if project else (projects[0] if projects else UNTAGGED)
+            ep = endpoint if _SAFE.match(str(endpoint)) else INVALID
+            seen = self._endpoints.setdefault(team_label, set())
+            if ep not in seen:
+                if len(seen) >= self._max_endpoints:
+                    ep = OTHER
+                seen.add(ep)
+            hit = (self.request_cost.labels(model_label, team_label, ep),
+                   self.tokens.labels(model_label, "input", team_label),
+                   self.tokens.labels(model_label, "output", team_label),
+                   self.spend.labels(team_label, proj, "api"),
+                   self.unpriced.labels(name) if price is None else None,
+                   price)
+            self._children[key] = hit
+            return hit
+
+    def track(self, model: str, team: str, endpoint: str, input_tokens: int, output_tokens: int,
+              project: str | None = None) -> float:
+        """Record one call and return its cost in dollars (0.0 for an unpriced model, which is counted)."""
+        cost_child, tin, tout, spend, unpriced, price = self._bounded(model, team, endpoint, project)
+        tin.inc(input_tokens)
+        tout.inc(output_tokens)
+        if price is None:
+            unpriced.inc()
+            return 0.0
+        cost = input_tokens * price.input + output_tokens * price.output
+        cost_child.observe(cost)
+        spend.inc(cost)
+        return cost
+
+    def track_response(self, response, team: str, endpoint: str, model: str | None = None,
+                       project: str | None = None) -> float:
+        """Record an OpenAI-style response (usage.prompt_tokens/completion_tokens, or input/output_tokens)."""
+        inp, out = usage_tokens(response)
+        return self.track(model or _get(response, "model"), team, endpoint, inp, out, project)
+
+    @contextmanager
+    def call(self, team: str, endpoint: str, model: str | None = None, project: str | None = None):
+        """`with tracker.call(team, endpoint) as call: call.record(client.chat.completions.create(...))`."""
+        rec = _Recorder(self, team, endpoint, model, project)
+        yield rec
+
+    def tracked(self, team: str, endpoint: str, model: str | None = None, project: str | None = None):
+        """Decorator for a function that returns an OpenAI-style response."""
+
+        def wrap(fn):
+            @functools.wraps(fn)
+            def inner(*args, **kwargs):
+                response = fn(*args, **kwargs)
+                self.track_response(response, team, endpoint, model, project)
+                return response
+            return inner
+        return wrap
+
+
+class _Recorder:
+    def __init__(self, tracker: CostTracker, team, endpoint, model, project):
+        self._t, self._team, self._endpoint, self._model, self._project = tracker, team, endpoint, model, project
+        self.cost: float | None = None
+
+    def record(self, response) -> float:
+        """Price and record the response of the call."""
+        self.cost = self._t.track_response(response, self._team, self._endpoint, self._model, self._project)
+        return self.cost
+
+
+def _get(obj, name):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def usage_tokens(response) -> tuple[int, int]:
+    """(input, output) tokens of an OpenAI-style (or Anthropic-style) response object or dict."""
+    usage = _get(response, "usage")
+    if usage is None:
+        raise ValueError("response has no usage; pass input_tokens/output_tokens to track_ai_call instead")
+    inp = _get(usage, "prompt_tokens")
+    out = _get(usage, "completion_tokens")
+    if inp is None:
+        inp, out = _get(usage, "input_tokens"), _get(usage, "output_tokens")
+    return int(inp or 0), int(out or 0)
+
+
+_default: CostTracker | None = None
+_default_lock = threading.Lock()
+
+
+def default_tracker() -> CostTracker:
+    """The process-wide tracker, priced once from $AICOST_SPECS (default ./specs)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = CostTracker.from_specs(os.environ.get("AICOST_SPECS", "specs"))
+    return _default
+
+
+def track_ai_call(model: str, team: str, endpoint: str, input_tokens: int, output_tokens: int,
+                  project: str | None = None) -> float:
+    """Price one AI call from specs/, record it, return its cost in dollars."""
+    return default_tracker().track(model, team, endpoint, input_tokens, output_tokens, project)
