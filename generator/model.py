@@ -12,6 +12,7 @@ class Thresholds:
     budget_warning: float
     budget_exceeded: float
     org_budget_exceeded: float
+    budget_gauge_red: float
     anomaly_z_warning: float
     anomaly_z_critical: float
     anomaly_window_days: int

@@ -90,6 +90,7 @@ R_TEAM_ENDPOINT_P95 = "team_endpoint:ai_request_cost_dollars:p95_5m"
 R_TEAM_ENDPOINT_P95_BASELINE = "team_endpoint:ai_request_cost_dollars:p95_7d"
 R_TEAM_TIER_COST_PER_USER = "team_tier:ai_spend_dollars:month_to_date_per_user"
 R_TEAM_PROJECT_TRAINING = "team_project:ai_spend_dollars:training_window"
+R_GPU_IDLE_COST_TODAY = "instance_gpu:ai_gpu_idle_cost_dollars:today"
 
 # --- rule groups and files -------------------------------------------------------------------
 G_CONSTANTS = "aicost-constants"
@@ -137,6 +138,8 @@ ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 ALERTMANAGER_TEMPLATES_DIR = "alertmanager/templates"
 ALERTMANAGER_TESTS = "alertmanager/route-tests.yml"
 ALERTMANAGER_TEST_RUNNER = "alertmanager/test-routes.sh"
+GRAFANA_DASHBOARDS_DIR = "grafana/dashboards"
+GRAFANA_PROVISIONING_DIR = "grafana/provisioning"
 EXPORTER_JOB = "aicost-exporter"
 APP_JOB = "aicost-apps"
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from generator import names
 from generator.model import Model
-from generator.output import to_yaml
+from generator.output import to_json, to_yaml
 
 
 def render_all(model: Model) -> dict[str, bytes]:
     """Every file under rendered/, as bytes, keyed by its path relative to rendered/."""
-    from generator.render import alertmanager, prometheus_config, rule_tests, rules
+    from generator.render import alertmanager, dashboards, prometheus_config, rule_tests, rules
 
     files: dict[str, bytes] = {}
     for name, data in rules.render_rule_files(model).items():
@@ -23,4 +23,8 @@ def render_all(model: Model) -> dict[str, bytes]:
     route_tests = alertmanager.render_route_tests(model)
     files[names.ALERTMANAGER_TESTS] = to_yaml(route_tests)
     files[names.ALERTMANAGER_TEST_RUNNER] = alertmanager.render_route_test_script(route_tests).encode("utf-8")
+    for name, data in dashboards.render_dashboards(model).items():
+        files[f"{names.GRAFANA_DASHBOARDS_DIR}/{name}"] = to_json(data)
+    for name, data in dashboards.render_provisioning(model).items():
+        files[f"{names.GRAFANA_PROVISIONING_DIR}/{name}"] = to_yaml(data)
     return dict(sorted(files.items()))

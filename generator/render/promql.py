@@ -52,14 +52,22 @@ def add_parts(by: str, *exprs: str) -> str:
 
 
 def step_delta(x: str) -> str:
-    """Exact increase of counter `x` over the 5-minute step ending now; increase() on reset or gap."""
-    return (f"(((({x} - {x} offset {STEP}) >= 0) unless resets({x}[{STEP}]) > 0)"
-            f" or increase({x}[{STEP}]))")
+    """Exact increase of counter `x` over the 5-minute step ending now.
+
+    Normally the sample now minus the sample a step ago. A series with no sample a step ago
+    (born during the step, or back from a gap) counts from its first sample in the step: exact
+    for counters that start at 0, as the exporter's and the library's do, and never counting a
+    gap's unknown spend twice. A step with a counter reset uses increase().
+    """
+    return (f"((((({x} - {x} offset {STEP}) >= 0) or ({x} - min_over_time({x}[{STEP}])))"
+            f" unless resets({x}[{STEP}]) > 0) or increase({x}[{STEP}]))")
 
 
 def tail_delta(x: str) -> str:
-    """Increase of counter `x` since the last 5-minute boundary (0 right on a boundary)."""
-    return f"(({x} - last_over_time({x}[{STEP}:{STEP}])) >= 0)"
+    """Increase of counter `x` since the last 5-minute boundary (0 right on a boundary); from its
+    first sample for a series born since the boundary, or after a reset."""
+    return (f"((({x} - last_over_time({x}[{STEP}:{STEP}])) >= 0)"
+            f" or ({x} - min_over_time({x}[{STEP}])))")
 
 
 def _priced_tokens(delta: str) -> str:

@@ -94,9 +94,19 @@ def signal_rules(model: Model) -> list[dict]:
         {"record": n.R_TEAM_TIER_COST_PER_USER, "expr": (
             f"sum by (team, tier) ({n.R_TPC_MONTH} * on (team, project) group_left (tier) {n.C_TIER_PROJECT})\n"
             f"/ on (team, tier) {n.C_TIER_USERS}")},
+        # Idle dollars today: each 5-minute step of today in which the GPU was idle costs 1/12 of its hour.
+        {"record": n.R_GPU_IDLE_COST_TODAY, "expr": (
+            f"sum_over_time((({n.GPU_HOURLY_COST} and on (instance, gpu) ({_idle(model)})) / 12"
+            f" and on () {q.in_today()})[1d:{q.STEP}])")},
         {"record": n.R_TEAM_PROJECT_TRAINING, "expr": (
             f'sum by (team, project) (increase({n.SPEND}{{category="training"}}[{model.training_window}]))')},
     ]
+
+
+def _idle(model: Model) -> str:
+    """GPUs under their team's idle threshold (the org's for hosts of unknown teams)."""
+    return (f"{n.GPU_UTILIZATION} < on (team) group_left () {_th(model, 'gpu_idle_percent')}\n"
+            f"or ({n.GPU_UTILIZATION} unless on (team) {n.C_TEAM_INFO}) < {number(model.thresholds.gpu_idle_percent)}")
 
 
 def _floor(model: Model) -> str:
@@ -184,8 +194,7 @@ def alerts(model: Model) -> list[Alert]:
         ))
     out.append(Alert(
         n.A_GPU_IDLE, "warning",
-        (f"{n.GPU_UTILIZATION} < on (team) group_left () {_th(model, 'gpu_idle_percent')}\n"
-         f"or ({n.GPU_UTILIZATION} unless on (team) {n.C_TEAM_INFO}) < {number(t.gpu_idle_percent)}"),
+        _idle(model),
         summary="GPU {label:gpu} on {label:instance} is idle",
         description=("GPU {label:gpu} ({label:type}) on {label:instance} of team {label:team} has been at "
                      "{value:num}% utilization for " + model.for_(n.A_GPU_IDLE) +

@@ -23,6 +23,7 @@ THRESHOLDS = {
     "budget_warning": (RATIO, 0.8, "warn when spend reaches this share of a budget"),
     "budget_exceeded": (RATIO, 1.0, "page when spend reaches this share of a budget"),
     "org_budget_exceeded": (RATIO, 1.1, "page when the whole organisation reaches this share of its budget"),
+    "budget_gauge_red": (RATIO, 0.95, "dashboards: budget gauges turn red from this share (yellow from budget_warning)"),
     "anomaly_z_warning": (Num(0, exclusive=True, maximum=100), 2.5, "abs(z-score) of today's spend that warns"),
     "anomaly_z_critical": (Num(0, exclusive=True, maximum=100), 4.0, "z-score of a spend spike that pages"),
     "anomaly_window_days": (Num(2, maximum=28, integer=True), 14, "days of history the z-score compares with"),
@@ -34,7 +35,7 @@ THRESHOLDS = {
     "forecast_min_days": (Num(2, maximum=27, integer=True), 3, "no month-end forecast alert before this day of the month"),
 }
 # The window sets how many `offset Nd` terms the history rule has, so it is one number for all.
-ORG_ONLY_THRESHOLDS = {"org_budget_exceeded", "anomaly_window_days"}
+ORG_ONLY_THRESHOLDS = {"org_budget_exceeded", "anomaly_window_days", "budget_gauge_red"}
 
 
 def thresholds_obj(team: bool) -> Obj:

@@ -1,0 +1,148 @@
+"""Grafana dashboards (the seed's AI Cost Overview and a team dashboard) and provisioning files."""
+
+from __future__ import annotations
+
+from generator import names as n
+from generator.model import Model
+from generator.render import dashboard_queries as dq
+from generator.render.panels import (
+    DATASOURCE, GaugeChart, HeatmapPanel, PieChartPanel, StatPanel, Step, TablePanel, TimeSeriesChart, dashboard,
+    make, target,
+)
+
+FOLDER = "AI Cost"
+DASHBOARD_PATH = "/var/lib/grafana/dashboards/aicost"
+TEAM_LINK = {"title": "Team dashboard: ${__field.labels.team}", "targetBlank": False,
+             "url": f"/d/{n.dashboard_uid(n.TEAM_DASHBOARD)}/team?var-team=${{__field.labels.team}}&${{datasource:queryparam}}"}
+
+
+def _ratio_steps(model: Model) -> tuple[Step, ...]:
+    t = model.thresholds
+    return (Step("green", None), Step("yellow", t.budget_warning), Step("red", t.budget_gauge_red))
+
+
+def _variables(team: bool) -> tuple[dict, ...]:
+    ds = {"name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
+          "hide": 0, "refresh": 1, "options": [], "regex": "", "skipUrlSync": False,
+          "multi": False, "includeAll": False}
+    if not team:
+        return (ds,)
+
+    def query_var(name: str, label: str, query: str, multi: bool) -> dict:
+        return {"name": name, "label": label, "type": "query", "datasource": DATASOURCE,
+                "query": {"query": query, "refId": f"{name}-values", "qryType": 1}, "hide": 0,
+                "refresh": 2, "options": [], "regex": "", "sort": 1, "skipUrlSync": False, "multi": multi,
+                "includeAll": multi, **({"allValue": ".*"} if multi else {})}
+
+    return (ds,
+            query_var("team", "Team", f"label_values({n.C_TEAM_INFO}, team)", False),
+            query_var("model", "Model", f'label_values({n.API_TOKENS}{{team="$team"}}, model)', True))
+
+
+def _links() -> tuple[dict, ...]:
+    return ({"title": "AI cost dashboards", "type": "dashboards", "tags": ["aicost"], "asDropdown": True,
+             "includeVars": False, "keepTime": True, "icon": "external link", "targetBlank": False, "tooltip": "",
+             "url": ""},)
+
+
+def overview(model: Model) -> dict:
+    """The seed's AI Cost Monitoring dashboard, every panel with the seed's type and description."""
+    t = model.thresholds
+    budget = model.org_daily_budget
+    idle = dq.idle_gpus(t.gpu_idle_percent)
+    by_name = lambda name, unit: {"matcher": {"id": "byName", "options": name},  # noqa: E731
+                                  "properties": [{"id": "unit", "value": unit}]}
+    panels = [
+        make(StatPanel, "Total Daily AI Spend", "Total AI spend today across all teams (since 00:00 UTC).",
+             [target(dq.total_daily_spend())], (0, 0, 6, 7), "currencyUSD",
+             (Step("green", None), Step("yellow", round(t.budget_warning * budget, 2)), Step("red", budget))),
+        make(PieChartPanel, "Spend by Team (Today)", "Cost attribution per team. Click a team for its dashboard.",
+             [target(dq.spend_by_team_today(), "{{team}}")], (6, 0, 8, 7), "currencyUSD", links=(TEAM_LINK,)),
+        make(GaugeChart, "Budget Utilization", "Budget used vs allocated per team (today's spend over the daily budget).",
+             [target(dq.budget_utilization("daily"), "{{team}}")], (14, 0, 10, 7), "percentunit",
+             _ratio_steps(model), links=(TEAM_LINK,)),
+        make(TimeSeriesChart, "7-Day Cost Trend", "Cost trend with week-over-week comparison: spend today so far, "
+             "the same time a week ago, and the month-end forecast.",
+             [target(dq.org_spend(), "today so far", "A"), target(dq.org_spend("1w"), "same time last week", "B"),
+              target(dq.org_month_forecast(), "month-end forecast", "C")], (0, 7, 24, 8), "currencyUSD"),
+        make(TimeSeriesChart, "Cost per Request (p50/p95/p99)", "Cost per request percentiles over time.",
+             [target(dq.cost_per_request_quantile(q), f"p{int(q * 100)}", ref)
+              for q, ref in ((0.5, "A"), (0.95, "B"), (0.99, "C"))], (0, 15, 12, 8), "currencyUSD"),
+        make(TimeSeriesChart, "Token Usage by Model", "Token consumption rate per model.",
+             [target(dq.token_rate_by_model(), "{{model}}")], (12, 15, 12, 8), "suffix: tokens/s", stacked=True),
+        make(HeatmapPanel, "GPU Utilization Heatmap", "GPU utilization across fleet. Red = idle (wasted money).",
+             [target(dq.gpu_utilization(), "{{instance}}/{{gpu}}")], (0, 23, 24, 9), "percent"),
+        make(TablePanel, "Idle GPU Instances", f"GPUs below {t.gpu_idle_percent:g}% utilization - candidates for "
+             "shutdown, with what they cost an hour and what their idle time cost today.",
+             [target(idle["utilization"], ref="A", instant=True, table=True),
+              target(idle["hourly"], ref="B", instant=True, table=True),
+              target(idle["wasted"], ref="C", instant=True, table=True)], (0, 32, 24, 8),
+             transformations=(
+                 {"id": "merge", "options": {}},
+                 {"id": "organize", "options": {
+                     "excludeByName": {"Time": True, "__name__": True, "job": True, "environment": True, "project": True},
+                     "indexByName": {"instance": 0, "gpu": 1, "type": 2, "team": 3, "Value #A": 4, "Value #B": 5, "Value #C": 6},
+                     "renameByName": {"type": "GPU type", "Value #A": "utilization", "Value #B": "hourly cost",
+                                      "Value #C": "wasted today"}}}),
+             overrides=(by_name("utilization", "percent"), by_name("hourly cost", "currencyUSD"),
+                        by_name("wasted today", "currencyUSD"))),
+    ]
+    return dashboard(n.OVERVIEW_DASHBOARD, n.dashboard_uid(n.OVERVIEW_DASHBOARD),
+                     f"AI spend of {model.org_name}: budgets, anomalies, GPUs, cost per request. Generated by aicost.",
+                     panels, _variables(team=False), _links())
+
+
+def team(model: Model) -> dict:
+    """One dashboard for every team (pick it with the `team` variable; alerts link here with var-team)."""
+    panels = [
+        make(StatPanel, "Spend Today", "The team's spend since 00:00 UTC.",
+             [target(dq.team_stat(n.R_TEAM_TODAY))], (0, 0, 6, 6), "currencyUSD"),
+        make(StatPanel, "Spend This Month", "The team's spend since the 1st (UTC).",
+             [target(dq.team_stat(n.R_TEAM_MONTH))], (6, 0, 6, 6), "currencyUSD"),
+        make(StatPanel, "Month-End Forecast", "Where this month ends if the month's pace so far continues.",
+             [target(dq.team_stat(n.R_TEAM_FORECAST))], (12, 0, 6, 6), "currencyUSD"),
+        make(GaugeChart, "Budget Used", "Spend vs budget, today and this month.",
+             [target(dq.budget_utilization("daily", dq.TEAM), "today", "A"),
+              target(dq.budget_utilization("monthly", dq.TEAM), "this month", "B")], (18, 0, 6, 6), "percentunit",
+             _ratio_steps(model)),
+        make(PieChartPanel, "Spend by Project (Today)", "The team's spend today by project.",
+             [target(dq.team_spend_by("project"), "{{project}}")], (0, 6, 8, 8), "currencyUSD"),
+        make(PieChartPanel, "Spend by Category (Today)", "The team's spend today by category (api, compute, training...).",
+             [target(dq.team_spend_by("category"), "{{category}}")], (8, 6, 8, 8), "currencyUSD"),
+        make(TimeSeriesChart, "API Spend by Model", "The team's API dollars per hour by model.",
+             [target(dq.team_spend_rate_by_model(), "{{model}}")], (16, 6, 8, 8), "currencyUSD", stacked=True),
+        make(TimeSeriesChart, "Tokens Today vs Token Budgets", "Tokens used since 00:00 UTC per model, against the "
+             "model's daily token budget.",
+             [target(dq.team_tokens_today(), "{{model}} used", "A"), target(dq.team_token_budgets(), "{{model}} budget", "B")],
+             (0, 14, 12, 8), "short"),
+        make(TimeSeriesChart, "Cost per Request by Endpoint (p95)", "p95 cost per request of each of the team's endpoints.",
+             [target(dq.team_p95_by_endpoint(), "{{endpoint}}")], (12, 14, 12, 8), "currencyUSD"),
+        make(TimeSeriesChart, "GPU Utilization", "Utilization of the team's GPUs. Below the idle threshold they waste money.",
+             [target(dq.gpu_utilization(dq.TEAM), "{{instance}}/{{gpu}} {{type}}")], (0, 22, 12, 8), "percent"),
+        make(TablePanel, "Firing Alerts", "The team's cost alerts firing now.",
+             [target(dq.team_firing_alerts(), ref="A", instant=True, table=True)], (12, 22, 12, 8),
+             transformations=({"id": "organize", "options": {
+                 "excludeByName": {"Time": True, "__name__": True, "alertstate": True, "Value": True, "team": True},
+                 "indexByName": {}, "renameByName": {}}},)),
+    ]
+    return dashboard(n.TEAM_DASHBOARD, n.dashboard_uid(n.TEAM_DASHBOARD),
+                     "One team's AI spend: budgets, forecast, projects, models, tokens, GPUs, alerts. Generated by aicost.",
+                     panels, _variables(team=True), _links())
+
+
+def render_dashboards(model: Model) -> dict[str, dict]:
+    """grafana/dashboards/<file>.json -> dashboard."""
+    return {"aicost-overview.json": overview(model), "aicost-team.json": team(model)}
+
+
+def render_provisioning(model: Model) -> dict[str, dict]:
+    """grafana/provisioning/... -> provisioning file: the dashboards folder and the datasource."""
+    return {
+        "dashboards/aicost.yaml": {"apiVersion": 1, "providers": [{
+            "name": "aicost", "folder": FOLDER, "type": "file", "disableDeletion": True, "allowUiUpdates": False,
+            "updateIntervalSeconds": 60, "options": {"path": DASHBOARD_PATH, "foldersFromFilesStructure": False}}]},
+        "datasources/aicost.yaml": {"apiVersion": 1, "datasources": [{
+            "name": "Prometheus (aicost)", "type": "prometheus", "uid": model.datasource_uid, "access": "proxy",
+            "url": model.datasource_url, "isDefault": False, "editable": False,
+            "jsonData": {"timeInterval": "15s"}}]},
+    }

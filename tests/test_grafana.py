@@ -1,0 +1,137 @@
+"""Dashboards: valid against Grafana's own schema, every seed panel present, every query parses
+and reads only metrics the contract or the rules define."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from conftest import ROOT
+from generator import names as n
+from generator.render.dashboards import render_dashboards, render_provisioning
+from generator.render.rules import render_rule_files
+from generator.resolve import load_model
+
+SCHEMA = json.loads((ROOT / "tests" / "grafana" / "dashboard.schema.json").read_text())
+# The seed's panels: title -> panel type.
+SEED_PANELS = {
+    "Total Daily AI Spend": "stat", "Spend by Team (Today)": "piechart", "Cost per Request (p50/p95/p99)": "timeseries",
+    "GPU Utilization Heatmap": "heatmap", "Token Usage by Model": "timeseries", "Budget Utilization": "gauge",
+    "7-Day Cost Trend": "timeseries", "Idle GPU Instances": "table",
+}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(ROOT / "specs")[0]
+
+
+@pytest.fixture(scope="module")
+def dashboards(model):
+    return render_dashboards(model)
+
+
+def _panels(dashboards):
+    for name, d in dashboards.items():
+        for p in d["panels"]:
+            yield name, p
+
+
+def test_every_dashboard_validates_against_grafana_schema(dashboards):
+    validator = jsonschema.Draft7Validator(SCHEMA)
+    for name, d in dashboards.items():
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(d)]
+        assert not errors, f"{name}:\n" + "\n".join(errors)
+        assert d["schemaVersion"] >= 39
+
+
+def test_every_panel_validates_against_the_panel_type(dashboards):
+    panel_schema = {"$ref": "#/definitions/Panel", "definitions": SCHEMA["definitions"]}
+    validator = jsonschema.Draft7Validator(panel_schema)
+    for name, p in _panels(dashboards):
+        errors = [e.message for e in validator.iter_errors(p)]
+        assert not errors, f"{name} / {p['title']}: {errors}"
+        assert p["description"], f"{p['title']} has no description"
+        assert "fieldConfig" in p and p["type"] != "grafana-piechart-panel"
+
+
+def test_the_seed_panels_exist_with_their_types(dashboards):
+    overview = {p["title"]: p["type"] for p in dashboards["aicost-overview.json"]["panels"]}
+    assert {t: overview.get(t) for t in SEED_PANELS} == SEED_PANELS
+
+
+def test_thresholds_come_from_the_spec(dashboards, model):
+    panels = {p["title"]: p for p in dashboards["aicost-overview.json"]["panels"]}
+    stat = panels["Total Daily AI Spend"]["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert stat == [{"color": "green", "value": None}, {"color": "yellow", "value": 1600.0},
+                    {"color": "red", "value": model.org_daily_budget}]
+    gauge = panels["Budget Utilization"]["fieldConfig"]["defaults"]
+    assert gauge["thresholds"]["steps"] == [{"color": "green", "value": None}, {"color": "yellow", "value": 0.8},
+                                            {"color": "red", "value": 0.95}]
+    assert gauge["unit"] == "percentunit"
+    heat = panels["GPU Utilization Heatmap"]["options"]["color"]
+    assert heat["scheme"] == "RdYlGn" and heat["reverse"] is False  # low (idle) = red
+
+
+def _known_metrics(model) -> set[str]:
+    known = {n.REQUEST_COST + s for s in ("_bucket", "_sum", "_count")} | {
+        n.API_TOKENS, n.SPEND, n.GPU_UTILIZATION, n.GPU_HOURLY_COST, n.GPU_MEMORY_USED, n.GPU_MEMORY_TOTAL,
+        n.GPU_POWER, n.EXPORTER_ERRORS, n.UNPRICED_CALLS, "ALERTS"}
+    for data in render_rule_files(model).values():
+        for g in data["groups"]:
+            known |= {r["record"] for r in g["rules"] if "record" in r}
+    return known
+
+
+def _grafana_to_promql(expr: str) -> str:
+    expr = expr.replace("$__rate_interval", "5m").replace("$__interval", "1m").replace("$__range", "1d")
+    return re.sub(r"\$\{?(\w+)(:\w+)?\}?", "x", expr)
+
+
+def test_every_query_parses_and_uses_only_known_metrics(dashboards, model):
+    import promql_parser
+
+    known = _known_metrics(model)
+    for name, p in _panels(dashboards):
+        for t in p["targets"]:
+            ast = promql_parser.parse(_grafana_to_promql(t["expr"]))
+            used = []
+            promql_parser.walk(ast, lambda node: used.append(node.name) if isinstance(node, promql_parser.VectorSelector) else None)
+            unknown = {u for u in used if u} - known
+            assert not unknown, f"{name} / {p['title']}: {t['expr']} uses {unknown}"
+
+
+def test_alert_links_land_on_the_team_dashboard(dashboards, model):
+    team = dashboards["aicost-team.json"]
+    assert team["uid"] == n.dashboard_uid(n.TEAM_DASHBOARD)
+    assert [v["name"] for v in team["templating"]["list"]] == ["datasource", "team", "model"]
+    alerts = render_rule_files(model)["aicost-alerts.yml"]["groups"][0]["rules"]
+    daily = next(r for r in alerts if r["alert"] == n.A_DAILY_EXCEEDED)
+    assert daily["annotations"]["dashboard"] == (
+        f"https://grafana.acme.example/d/{team['uid']}/team?var-team={{{{ $labels.team }}}}")
+    links = dashboards["aicost-overview.json"]["panels"][1]["fieldConfig"]["defaults"]["links"]
+    assert links[0]["url"].startswith(f"/d/{team['uid']}/team?var-team=${{__field.labels.team}}")
+
+
+def test_panels_read_top_to_bottom_without_overlap(dashboards):
+    for name, d in dashboards.items():
+        cells = set()
+        previous = (-1, -1)
+        for p in d["panels"]:
+            g = p["gridPos"]
+            assert (g["y"], g["x"]) > previous, f"{name}: {p['title']} is out of reading order"
+            previous = (g["y"], g["x"])
+            assert g["x"] + g["w"] <= 24
+            box = {(x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])}
+            assert not cells & box, f"{name}: {p['title']} overlaps"
+            cells |= box
+
+
+def test_provisioning_points_at_the_folder_and_the_spec_datasource(model):
+    prov = render_provisioning(model)
+    assert prov["dashboards/aicost.yaml"]["providers"][0]["type"] == "file"
+    ds = prov["datasources/aicost.yaml"]["datasources"][0]
+    assert (ds["type"], ds["uid"], ds["url"]) == ("prometheus", model.datasource_uid, model.datasource_url)
