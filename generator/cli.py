@@ -100,3 +100,80 @@ def exporter_command(args) -> None:
     from exporter.cli import exporter
 
     exporter.main(list(args), prog_name="aicost exporter")
+
+
+@main.command()
+@SPECS
+@click.option("--prometheus-port", type=int, default=0, help="default: a free port")
+@click.option("--alertmanager-port", type=int, default=0, help="default: a free port")
+@click.option("--exporter-port", type=int, default=0, help="default: a free port")
+@click.option("--app-port", type=int, default=0, help="default: a free port")
+@click.option("--sink-port", type=int, default=0, help="default: a free port")
+@click.option("--gpus", type=int, default=4, show_default=True, help="simulated GPUs (every fourth one idles)")
+@click.option("--runaway", "runaway", metavar="TEAM", help="after a minute of normal traffic, blow TEAM's daily budget")
+@click.option("--duration", type=float, default=0, help="stop after this many seconds (default: until Ctrl-C)")
+def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -> None:
+    """Run exporter, traffic, Prometheus and Alertmanager on 127.0.0.1 and show alerts as they arrive.
+
+    Rules evaluate every second and every `for:` is 0s, so alerts fire within a minute.
+    """
+    import random
+    import time as _time
+
+    from generator.resolve import load_model
+    from generator.stack import Ports, Stack, StackError
+
+    try:
+        model, _ = load_model(Path(specs), specs)
+    except SpecError as exc:
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        sys.exit(1)
+    if runaway and runaway not in {t.name for t in model.teams}:
+        raise click.UsageError(f"--runaway: no team '{runaway}' in {specs}/teams/")
+    chosen = Ports(**{k.removesuffix("_port"): v for k, v in ports.items() if v})
+    try:
+        stack = Stack(model, Path(specs), chosen, simulate=gpus)
+        stack.start()
+    except StackError as exc:
+        click.echo(f"aicost demo: {exc}", err=True)
+        sys.exit(1)
+    p = stack.ports
+    click.echo(f"Prometheus   http://127.0.0.1:{p.prometheus}\nAlertmanager http://127.0.0.1:{p.alertmanager}\n"
+               f"exporter     http://127.0.0.1:{p.exporter}/metrics  ({gpus} simulated GPUs)\n"
+               f"receivers -> webhook sink on 127.0.0.1:{p.sink}; Ctrl-C stops everything")
+    rng = random.Random(7)
+    mixes = [(t.name, m.name) for t in model.teams for m in model.models[:2]]
+    seen, started, blown = 0, _time.monotonic(), False
+    try:
+        while not duration or _time.monotonic() - started < duration:
+            for _ in range(5):  # realistic calls: a few thousand tokens each
+                team, mdl = rng.choice(mixes)
+                stack.tracker.track(mdl, team, rng.choice(["/search", "/chat", "/summarize"]),
+                                    rng.randint(500, 4000), rng.randint(50, 800))
+            if runaway and not blown and _time.monotonic() - started > 60:
+                team = model.team(runaway)
+                biggest = max(model.models, key=lambda m: m.input_per_million)
+                calls = int(team.daily_budget * 1.2 / (biggest.input_per_million * 10)) + 1
+                for _ in range(calls):  # 10M input tokens a call: a runaway batch job
+                    stack.tracker.track(biggest.name, team.name, "/batch", 10_000_000, 0)
+                click.echo(f"\n!! runaway loop: {calls} calls of 10M {biggest.name} tokens for team {team.name}")
+                blown = True
+            with stack.sink.arrived:
+                new = stack.sink.notifications[seen:]
+                seen = len(stack.sink.notifications)
+            for note in new:
+                for a in note.alerts:
+                    lbl = a["labels"]
+                    click.echo(f"\n-> {note.receiver:<16} {lbl.get('alertname')} [{lbl.get('severity')}]"
+                               f" team={lbl.get('team', '-')}: {a['annotations'].get('summary', '')}")
+            spend = {r["metric"].get("team"): float(r["value"][1]) for r in stack.query("team:ai_spend_dollars:today")}
+            firing = len(stack.query('ALERTS{alertstate="firing"}'))
+            status = "  ".join(f"{t} ${v:,.2f}" for t, v in sorted(spend.items()))
+            click.echo(f"\r{status}  | alerts firing: {firing}   ", nl=False)
+            _time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+        click.echo("\naicost demo: stopped everything it started")

@@ -131,6 +131,7 @@ class Model:
     thresholds: Thresholds
     alert_for: tuple[tuple[str, str], ...]
     evaluation_interval: str
+    scrape_interval: str
     untagged_spend_window: str
     training_window: str
     silence_window: str

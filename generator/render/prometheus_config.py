@@ -13,17 +13,17 @@ def render_prometheus_config(model: Model) -> dict:
         # The exporter sets `instance` to the cloud instance id and carries the host's tags
         # (team, project, ...). honor_labels keeps them instead of Prometheus' target address.
         "honor_labels": True,
-        "scrape_interval": "15s",
+        "scrape_interval": model.scrape_interval,
         "static_configs": [{"targets": list(model.exporter_targets)}],
     }]
     if model.app_targets:
         scrape.append({
             "job_name": n.APP_JOB,
-            "scrape_interval": "15s",
+            "scrape_interval": model.scrape_interval,
             "static_configs": [{"targets": list(model.app_targets)}],
         })
     return {
-        "global": {"scrape_interval": "15s", "evaluation_interval": model.evaluation_interval,
+        "global": {"scrape_interval": model.scrape_interval, "evaluation_interval": model.evaluation_interval,
                    "external_labels": {"aicost_org": model.org_name}},
         "rule_files": ["rules/*.yml"],
         "alerting": {"alertmanagers": [{"static_configs": [{"targets": list(model.alertmanager_targets)}]}]},

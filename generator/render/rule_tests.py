@@ -25,7 +25,8 @@ from generator.render.rules import enrich
 # megabytes and promtool minutes but no new code path, since every team runs the same rules.
 # Every team's own numbers are still checked, in constants.yml.
 MAX_TEAMS_PER_SCENARIO = 100
-EVAL = "_evaluation_interval"  # scenario key: which file (evaluation interval) it goes to
+EVAL = "_evaluation_interval"
+LEAD = 10  # minutes a signal stays on the healthy side first, so `for: 0s` still has a "before"  # scenario key: which file (evaluation interval) it goes to
 GROUP_ORDER = [n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_ALERTS]
 # The seed's CostAnomalyDetector demo history (14 days around $450).
 SEED_HISTORY = (450, 460, 440, 470, 455, 430, 465, 450, 440, 470, 460, 450, 445, 455)
@@ -147,11 +148,11 @@ class _Builder:
         util = round(team.thresholds.gpu_idle_percent - 0.5, 1)
         labels = {"instance": "i-0test", "gpu": "0", "type": gpu.name, "team": team.name,
                   "project": team.projects[0], "environment": team.environment, "job": n.EXPORTER_JOB}
-        fire = minutes(self.model.for_(n.A_GPU_IDLE))
+        fire = LEAD + minutes(self.model.for_(n.A_GPU_IDLE))
         return {
             "name": f"{team.name}: {n.A_GPU_IDLE} below {team.thresholds.gpu_idle_percent:g}% for {self.model.for_(n.A_GPU_IDLE)}",
             "interval": "1m",
-            "input_series": [_series(n.GPU_UTILIZATION, labels, f"{util}x{fire + 5}"),
+            "input_series": [_series(n.GPU_UTILIZATION, labels, f"50x{LEAD - 1} {util}x{fire + 5}"),
                              _series(n.GPU_HOURLY_COST, labels, f"{gpu.hourly!r}x{fire + 5}")],
             "alert_rule_test": self.edge(n.A_GPU_IDLE, fire, [self.expected(
                 n.A_GPU_IDLE, "warning", {k: v for k, v in labels.items()}, util, {"gpu_hourly": gpu.hourly})]),
@@ -226,12 +227,12 @@ class _Builder:
         base = 0.02
         p95 = round(base * team.thresholds.cost_per_request_factor * 1.1, 6)
         labels = {"team": team.name, "endpoint": "/v1/complete"}
-        fire = minutes(self.model.for_(n.A_COST_PER_REQUEST))
+        fire = LEAD + minutes(self.model.for_(n.A_COST_PER_REQUEST))
         exp = self.expected(n.A_COST_PER_REQUEST, "warning", labels, p95, {"p95_baseline": base})
         return {
             "name": f"{team.name}: {n.A_COST_PER_REQUEST} at {team.thresholds.cost_per_request_factor:g}x baseline",
             "interval": "1m",
-            "input_series": [_series(n.R_TEAM_ENDPOINT_P95, labels, f"{p95!r}x{fire + 5}"),
+            "input_series": [_series(n.R_TEAM_ENDPOINT_P95, labels, f"{base!r}x{LEAD - 1} {p95!r}x{fire + 5}"),
                              _series(n.R_TEAM_ENDPOINT_P95_BASELINE, labels, f"{base!r}x{fire + 5}")],
             "alert_rule_test": self.edge(n.A_COST_PER_REQUEST, fire, [exp]),
         }
@@ -240,13 +241,13 @@ class _Builder:
         """A tier's month-to-date spend per user 10 % above its revenue per user."""
         spend = round(tier.users * tier.revenue_per_user * 1.1, 2)
         labels = {"team": team.name, "project": tier.projects[0], "category": "api"}
-        fire = minutes(self.model.for_(n.A_COST_PER_USER))
+        fire = LEAD + minutes(self.model.for_(n.A_COST_PER_USER))
         exp = self.expected(n.A_COST_PER_USER, "warning", {"team": team.name, "tier": tier.name},
                             spend / tier.users, {"tier_revenue": tier.revenue_per_user})
         return {
             "name": f"{team.name}: {n.A_COST_PER_USER} for tier {tier.name}",
             "interval": "1m",
-            "input_series": [_series(n.R_TPC_MONTH, labels, f"{spend!r}x{fire + 2}")],
+            "input_series": [_series(n.R_TPC_MONTH, labels, f"0x{LEAD - 1} {spend!r}x{fire + 2}")],
             "alert_rule_test": self.edge(n.A_COST_PER_USER, fire, [exp]),
         }
 

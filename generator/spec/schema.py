@@ -92,6 +92,7 @@ ORG_FILE = Obj({
     "alert_for": Field(Obj({a: Field(DURATION, default=d) for a, d in ALERT_FOR_DEFAULTS.items()},
                            description="how long each alert's condition must hold before it fires"), default={}),
     "evaluation_interval": Field(DURATION, default="1m", description="rule evaluation interval in the rendered prometheus.yml"),
+    "scrape_interval": Field(DURATION, default="15s", description="scrape interval of the exporter and app jobs (at most 5m)"),
     "untagged_spend_window": Field(DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
     "training_window": Field(DURATION, default="30d", description="an experiment's spend is its spend over this window"),
     "silence_window": Field(DURATION, default="30m", description="AICostDataMissing: silent this long after reporting in the last day"),

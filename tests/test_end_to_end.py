@@ -1,0 +1,101 @@
+"""End to end on the real programs: exporter and app -> Prometheus (rendered rules and config) ->
+Alertmanager (rendered routes, receivers redirected to a webhook sink) -> the expected receivers."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from conftest import ROOT, require_tool
+from generator import names as n
+from generator.render.alertmanager import expected_receivers
+from generator.resolve import load_model
+from generator.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def stack():
+    require_tool("prometheus")
+    if not shutil.which("alertmanager"):
+        require_tool("prometheus-alertmanager")
+    model, _ = load_model(ROOT / "specs")
+    with Stack(model, ROOT / "specs", simulate=4) as s:
+        yield s
+
+
+def _wait(fn, timeout=40.0, every=0.5):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fn()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
+
+
+def test_budget_idle_gpu_and_inhibition_reach_the_right_receivers(stack):
+    model = stack.model
+    # A runaway loop: $61.25 a call, 9 calls = $551.25 in one burst, past the $450 daily budget
+    # (and its 80 % warning) within one scrape, so the critical alert exists before the warning
+    # is ever sent and inhibits it.
+    spent = sum(stack.tracker.track("gpt-4o", "search", "/search", 20_000_000, 1_125_000) for _ in range(9))
+    assert spent == pytest.approx(551.25)
+
+    critical = {"alertname": n.A_DAILY_EXCEEDED, "severity": "critical", "team": "search"}
+    want = set(expected_receivers(model, critical))
+    assert want == {"pagerduty", "slack-finance", "finops-webhook"}
+    got = stack.sink.wait_for(n.A_DAILY_EXCEEDED, want, timeout=45, team="search")
+    assert set(got) == want, f"arrived at {sorted(got)}"
+    alert = got["pagerduty"][0]
+    assert alert["labels"]["severity"] == "critical"
+    ann = alert["annotations"]
+    assert ann["summary"] == "Team search has exceeded its daily AI budget"
+    assert ann["description"].startswith("Team search has spent $551.25 today (since 00:00 UTC), 123% of its daily budget of $450.00")
+    assert ann["runbook_url"] == "https://runbooks.acme.example/aicost#aidailybudgetexceeded"
+    assert ann["dashboard"].endswith("/team?var-team=search")
+
+    # The simulated host (team ml-platform) has an idle GPU: every fourth one, here GPU 3.
+    idle = stack.sink.wait_for(n.A_GPU_IDLE, {"slack-infra"}, timeout=30, gpu="3")
+    assert set(idle) == {"slack-infra"}
+    # the simulated host carries the first team's tags (chatbot in the bundled specs)
+    assert idle["slack-infra"][0]["labels"]["team"] == model.teams[0].name
+
+    time.sleep(3)  # longer than group_wait: a warning that was not inhibited would have arrived by now
+    assert stack.sink.received(n.A_DAILY_WARNING, team="search") == {}
+
+
+def test_recorded_spend_matches_the_traffic_within_a_cent(stack):
+    def value(q):
+        r = stack.query(q)
+        return float(r[0]["value"][1]) if r else None
+
+    spend = _wait(lambda: (v := value('ai_daily_spend_dollars{team="search",category="api"}')) and v >= 551.25 - 0.01 and v)
+    assert spend == pytest.approx(551.25, abs=0.01)
+    ratio = value('ai_budget_utilization_ratio{team="search",period="daily"}')
+    assert ratio == pytest.approx(551.25 / 450, abs=0.0001)
+
+
+def test_every_rule_group_evaluates_without_error(stack):
+    groups = _wait(lambda: [g for g in stack.rules() if g["rules"] and all(r.get("lastEvaluation", "").startswith("2") for r in g["rules"])]
+                   if len(stack.rules()) == 4 else [])
+    assert {g["name"] for g in stack.rules()} == {n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_ALERTS}
+    bad = [(g["name"], r.get("name"), r.get("lastError")) for g in stack.rules() for r in g["rules"] if r.get("health") != "ok"]
+    assert not bad and groups
+
+
+def test_demo_says_clearly_when_a_port_is_taken():
+    import socket
+    import subprocess
+    import sys
+
+    require_tool("prometheus")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "generator", "demo", "--specs", str(ROOT / "specs"),
+                            "--prometheus-port", str(port), "--duration", "1"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"aicost demo: port {port} (prometheus) is already in use on 127.0.0.1; "
+                                "choose another with --prometheus-port")
