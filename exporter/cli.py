@@ -48,19 +48,13 @@ def exporter(specs, listen, port, config, simulate, tls_cert, tls_key, basic_aut
     from exporter.collector import GpuCostCollector, GpuPrices, HostTags
     from exporter.nvml import Nvml, NvmlUnavailable
     from exporter.server import serve
-    from generator.errors import SpecError
-    from generator.resolve import load_model
+    from generator.cli import load_or_exit
 
     tags = {**_tags_file(config), **{k: v for k, v in flags.items() if v}}
     missing = [t for t in ("team", "project", "environment", "cost_center", "owner") if not tags.get(t)]
     if missing:
         raise click.UsageError(f"missing host tags: {', '.join(missing)} (flags or --config)")
-    try:
-        model, _ = load_model(Path(specs), specs)
-    except SpecError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        sys.exit(1)
+    model = load_or_exit(specs)
     if simulate:
         from exporter.simulate import SimulatedGpus
         source = SimulatedGpus(simulate)

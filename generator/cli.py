@@ -17,9 +17,8 @@ OUT = click.option("--out", "out", default="rendered", show_default=True,
                    type=click.Path(file_okay=False, path_type=str), help="rendered output folder")
 
 
-def _build(specs: str) -> dict[str, bytes]:
-    """Load, check and render; report problems and exit 1 on a bad spec."""
-    from generator.render import render_all
+def load_or_exit(specs: str):
+    """Load and check specs/; on a bad spec print every problem and exit 1 (commands share this)."""
     from generator.resolve import load_model
 
     try:
@@ -32,7 +31,14 @@ def _build(specs: str) -> dict[str, bytes]:
         sys.exit(1)
     for w in warnings:
         click.echo(str(w), err=True)
-    return render_all(model)
+    return model
+
+
+def _build(specs: str) -> dict[str, bytes]:
+    """Load, check and render."""
+    from generator.render import render_all
+
+    return render_all(load_or_exit(specs))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,15 +126,9 @@ def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -
     import random
     import time as _time
 
-    from generator.resolve import load_model
     from generator.stack import Ports, Stack, StackError
 
-    try:
-        model, _ = load_model(Path(specs), specs)
-    except SpecError as exc:
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        sys.exit(1)
+    model = load_or_exit(specs)
     if runaway and runaway not in {t.name for t in model.teams}:
         raise click.UsageError(f"--runaway: no team '{runaway}' in {specs}/teams/")
     chosen = Ports(**{k.removesuffix("_port"): v for k, v in ports.items() if v})
