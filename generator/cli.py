@@ -177,3 +177,65 @@ def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -
     finally:
         stack.stop()
         click.echo("\naicost demo: stopped everything it started")
+
+
+def _day(text: str) -> "datetime":
+    from datetime import datetime, timezone
+
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date such as 2026-11-16") from None
+
+
+@main.command()
+@SPECS
+@click.option("--prometheus", "prometheus_url", help="Prometheus URL running the aicost rules")
+@click.option("--focus", "focus_files", multiple=True, type=click.Path(dir_okay=False), help="FinOps FOCUS 1.x CSV export")
+@click.option("--csv", "csv_files", multiple=True, type=click.Path(dir_okay=False), help="CSV of cost,team,project,category")
+@click.option("--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True,
+              help="the last complete one, in UTC (a week runs Monday to Sunday)")
+@click.option("--from", "from_", help="first day (UTC), with --to instead of --period")
+@click.option("--to", "to", help="day after the last (UTC)")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "html", "csv", "json"]), default="table", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="write here instead of standard output")
+@click.option("--now", hidden=True, help="the current time (tests)")
+def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt, output, now) -> None:
+    """Cost allocation report (showback/chargeback) from Prometheus and billing exports."""
+    from datetime import datetime, timezone
+
+    from generator import report as rep
+    from generator.report_formats import FORMATS
+    from generator.report_sources import ReportError, read_focus, read_plain_csv, read_prometheus
+
+    if not (prometheus_url or focus_files or csv_files):
+        raise click.UsageError("give at least one source: --prometheus URL, --focus FILE or --csv FILE")
+    if bool(from_) != bool(to):
+        raise click.UsageError("--from and --to go together")
+    model = load_or_exit(specs)
+    current_time = datetime.fromisoformat(now).astimezone(timezone.utc) if now else datetime.now(timezone.utc)
+    span = rep.Period(_day(from_), _day(to)) if from_ else rep.last_complete(period, current_time)
+    if span.end <= span.start:
+        raise click.UsageError("--to must be after --from")
+
+    def gather(p: rep.Period) -> list:
+        billing = [r for f in focus_files for r in read_focus(Path(f), p)]
+        billing += [r for f in csv_files for r in read_plain_csv(Path(f))]
+        metered = read_prometheus(prometheus_url, p, current_time) if prometheus_url else []
+        return rep.combine(billing, metered)
+
+    try:
+        rows = gather(span)
+        # A plain CSV has no dates, so it says nothing about the previous period.
+        previous = None if csv_files else gather(span.previous())
+    except ReportError as exc:
+        click.echo(f"aicost report: {exc}", err=True)
+        sys.exit(1)
+    text = FORMATS[fmt](rep.build(model, span, rows, previous))
+    if output:
+        from generator.output import write_file
+
+        write_file(Path(output), text.encode("utf-8"))
+        click.echo(f"aicost: wrote the {fmt} report for {span.label()} to {output}", err=True)
+    else:
+        click.echo(text, nl=False)

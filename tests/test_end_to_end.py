@@ -99,3 +99,22 @@ def test_demo_says_clearly_when_a_port_is_taken():
     assert r.returncode == 1
     assert r.stderr.strip() == (f"aicost demo: port {port} (prometheus) is already in use on 127.0.0.1; "
                                 "choose another with --prometheus-port")
+
+
+def test_report_from_prometheus_agrees_with_the_traffic_to_the_cent(stack):
+    """The report reads the same recorded spend as the alerts: today's $551.25 of search."""
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    _wait(lambda: stack.query('team:ai_spend_dollars:today{team="search"} >= 551.24'))
+    today = datetime.now(timezone.utc).date()
+    r = CliRunner().invoke(main, ["report", "--specs", str(ROOT / "specs"), "--prometheus",
+                                  f"http://127.0.0.1:{stack.ports.prometheus}", "--from", str(today),
+                                  "--to", str(today + timedelta(days=1)), "--format", "json"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    lines = {(line["team"], line["project"]): line for line in json.loads(r.output)["lines"]}
+    assert lines[("search", "product-search")]["api"] == "551.25"

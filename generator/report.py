@@ -1,0 +1,191 @@
+"""The cost-allocation report (showback/chargeback): periods, rows, allocation. Pure: no I/O.
+
+Money is `Decimal` from the source text to the printed cent; totals are sums of the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from generator import names as n
+from generator.model import Model
+
+CENT = Decimal("0.01")
+# Report columns (the seed's table) and the categories each one gathers.
+COLUMNS = {"compute": ("compute", "inference", "training"), "api": ("api",), "storage": ("storage",),
+           "other": ("network", "other")}
+
+
+def money(x: Decimal) -> Decimal:
+    """Round to the cent, half up (the way invoices round)."""
+    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in UTC."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> int:
+        """Whole days in the period."""
+        return (self.end - self.start).days
+
+    def previous(self) -> "Period":
+        """The period of the same kind just before this one."""
+        if self.start.day == 1 and self.end.day == 1 and self.days >= 28:
+            prev_start = (self.start - timedelta(days=1)).replace(day=1)
+            return Period(prev_start, self.start)
+        return Period(self.start - (self.end - self.start), self.start)
+
+    def label(self) -> str:
+        """2026-11-16 .. 2026-11-22 (inclusive end)."""
+        return f"{self.start.date()} .. {(self.end - timedelta(days=1)).date()}"
+
+
+def _midnight(d: date) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+
+
+def last_complete(kind: str, now: datetime) -> Period:
+    """The last complete day, week (Monday to Sunday) or month before `now`, in UTC."""
+    today = now.astimezone(timezone.utc).date()
+    if kind == "day":
+        return Period(_midnight(today - timedelta(days=1)), _midnight(today))
+    if kind == "week":
+        monday = today - timedelta(days=today.weekday())
+        return Period(_midnight(monday - timedelta(days=7)), _midnight(monday))
+    if kind == "month":
+        first = today.replace(day=1)
+        return Period(_midnight((first - timedelta(days=1)).replace(day=1)), _midnight(first))
+    raise ValueError(f"unknown period {kind!r}; expected day, week or month")
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """Money allocated to a team, project and category, from one source."""
+
+    team: str
+    project: str
+    category: str
+    amount: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the allocation table: team/project by column."""
+
+    team: str
+    project: str
+    columns: tuple[tuple[str, Decimal], ...]
+    total: Decimal
+
+    @property
+    def key(self) -> str:
+        """team/project, as the seed prints it."""
+        return f"{self.team}/{self.project}"
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    """A team's spend against its budget for the period, and its change on the previous period."""
+
+    team: str
+    spend: Decimal
+    budget: Decimal
+    previous: Decimal | None
+
+    @property
+    def utilization(self) -> Decimal:
+        """spend / budget."""
+        return self.spend / self.budget if self.budget else Decimal(0)
+
+    @property
+    def change(self) -> Decimal | None:
+        """Change on the previous period, as a fraction (None without a previous period)."""
+        if self.previous is None or not self.previous:
+            return None
+        return (self.spend - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything every format prints."""
+
+    org: str
+    period: Period
+    lines: tuple[Line, ...]
+    total: Decimal
+    untagged: Decimal
+    teams: tuple[TeamSummary, ...]
+    rows: tuple[CostRow, ...] = field(default=())
+
+    @property
+    def untagged_share(self) -> Decimal:
+        """Untagged / total."""
+        return self.untagged / self.total if self.total else Decimal(0)
+
+    def movers(self, k: int = 3) -> tuple[TeamSummary, ...]:
+        """The teams whose spend changed most in dollars on the previous period."""
+        with_prev = [t for t in self.teams if t.previous is not None]
+        return tuple(sorted(with_prev, key=lambda t: (-abs(t.spend - t.previous), t.team))[:k])
+
+
+def untagged(team: str) -> bool:
+    """Whether money under this team label is untagged."""
+    return team in ("", n.UNTAGGED)
+
+
+def normalise(row: CostRow) -> CostRow:
+    """Untagged money is one bucket, untagged/untagged (the seed's key); amounts to the cent."""
+    # Each row is rounded to the cent once, here, so every printed total is exactly the sum of
+    # the printed rows.
+    if untagged(row.team):
+        return CostRow(n.UNTAGGED, n.UNTAGGED, row.category, money(row.amount), row.source)
+    return CostRow(row.team, row.project or n.UNTAGGED, row.category, money(row.amount), row.source)
+
+
+def combine(billing: list[CostRow], metered: list[CostRow]) -> list[CostRow]:
+    """Billing rows, plus metered (Prometheus) rows only for categories no billing row has.
+
+    The bill is the truth for what it covers: GPU hours on the cloud bill and the same hours
+    accrued by the exporter are the same money, so a category that any billing source reports
+    is taken from billing alone, and Prometheus fills in the rest (typically `api`, paid to a
+    model vendor and not on the cloud bill).
+    """
+    billed = {r.category for r in billing}
+    return billing + [r for r in metered if r.category not in billed]
+
+
+def build(model: Model, period: Period, rows: list[CostRow], previous: list[CostRow] | None) -> Report:
+    """Allocate rows to team/project lines; budgets for the period; change on the previous period."""
+    rows = [normalise(r) for r in rows]
+    acc: dict[tuple[str, str], dict[str, Decimal]] = {}
+    for r in rows:
+        col = next(c for c, cats in COLUMNS.items() if r.category in cats)
+        cell = acc.setdefault((r.team, r.project), {c: Decimal(0) for c in COLUMNS})
+        cell[col] += r.amount
+    lines = [Line(t, p, tuple(cols.items()), sum(cols.values(), Decimal(0))) for (t, p), cols in acc.items()]
+    lines.sort(key=lambda line: (-line.total, line.key))
+    total = sum((line.total for line in lines), Decimal(0))
+    untagged_total = sum((line.total for line in lines if line.team == n.UNTAGGED), Decimal(0))
+    prev_by_team: dict[str, Decimal] | None = None
+    if previous is not None:
+        prev_by_team = {}
+        for r in map(normalise, previous):
+            prev_by_team[r.team] = prev_by_team.get(r.team, Decimal(0)) + r.amount
+    teams = []
+    for t in model.teams:
+        spend = sum((line.total for line in lines if line.team == t.name), Decimal(0))
+        if period.days >= 28 and period.start.day == 1:
+            budget = Decimal(str(t.monthly_budget))
+        else:
+            budget = Decimal(str(t.daily_budget)) * period.days
+        prev = None if prev_by_team is None else prev_by_team.get(t.name, Decimal(0))
+        teams.append(TeamSummary(t.name, spend, budget, prev))
+    return Report(model.org_name, period, tuple(lines), total, untagged_total, tuple(teams), tuple(rows))

@@ -1,0 +1,154 @@
+"""Where report money comes from: billing exports (plain CSV, FinOps FOCUS) and Prometheus."""
+
+from __future__ import annotations
+
+import csv
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from generator import names as n
+from generator.report import CostRow, Period
+
+PLAIN_COLUMNS = ("cost", "team", "project", "category")
+FOCUS_SERVICE_CATEGORY = {"compute": "compute", "ai and machine learning": "api", "storage": "storage",
+                          "networking": "network", "databases": "other"}
+
+
+class ReportError(Exception):
+    """Bad input for a report: names the file and row, or the URL."""
+
+
+def _cost(text: str, where: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise ReportError(f"{where}: cost {text!r} is not a number") from None
+    if not value.is_finite():
+        raise ReportError(f"{where}: cost {text!r} is not a number")
+    if value < 0:
+        raise ReportError(f"{where}: cost {text} is negative; a cost row is money spent (put credits in the bill)")
+    return value
+
+
+def _category(value: str, where: str) -> str:
+    if value not in n.CATEGORIES:
+        raise ReportError(f"{where}: category {value!r} is not one of {', '.join(n.CATEGORIES)}")
+    return value
+
+
+def _read(path: Path) -> list[dict]:
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            return [dict(r, __fields__=reader.fieldnames) for r in rows] if rows else [{"__fields__": reader.fieldnames}]
+    except FileNotFoundError:
+        raise ReportError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ReportError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def read_plain_csv(path: Path) -> list[CostRow]:
+    """Rows of `cost,team,project,category`; an empty team or project is untagged."""
+    rows = _read(path)
+    fields = rows[0]["__fields__"] or []
+    missing = [c for c in PLAIN_COLUMNS if c not in fields]
+    if missing:
+        raise ReportError(f"{path}: missing column(s) {', '.join(missing)}; expected a header {','.join(PLAIN_COLUMNS)}")
+    out = []
+    for i, r in enumerate(rows, start=2):  # line 1 is the header
+        if "cost" not in r:
+            continue
+        where = f"{path}:{i}"
+        if None in r or any(r.get(c) is None for c in PLAIN_COLUMNS):
+            raise ReportError(f"{where}: expected {len(fields)} fields ({','.join(fields)})")
+        out.append(CostRow((r["team"] or "").strip(), (r["project"] or "").strip(),
+                           _category((r["category"] or "other").strip() or "other", where), _cost(r["cost"], where),
+                           path.name))
+    return out
+
+
+def _timestamp(text: str, where: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ReportError(f"{where}: ChargePeriodStart {text!r} is not an ISO 8601 time") from None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def read_focus(path: Path, period: Period, tag_keys: dict[str, str] | None = None) -> list[CostRow]:
+    """FinOps FOCUS 1.x rows whose ChargePeriodStart lies in the period, allocated by their Tags.
+
+    Tags is the FOCUS JSON object of resource tags; `team` and `project` come from the spec's
+    required tags, the category from a `cost_category` (or `category`) tag, else from
+    ServiceCategory.
+    """
+    keys = {"team": "team", "project": "project", **(tag_keys or {})}
+    rows = _read(path)
+    fields = rows[0]["__fields__"] or []
+    missing = [c for c in ("BilledCost", "ChargePeriodStart", "Tags") if c not in fields]
+    if missing:
+        raise ReportError(f"{path}: not a FOCUS export: missing column(s) {', '.join(missing)}")
+    out = []
+    for i, r in enumerate(rows, start=2):
+        if "BilledCost" not in r:
+            continue
+        where = f"{path}:{i}"
+        start = _timestamp(r["ChargePeriodStart"] or "", where)
+        if not period.start <= start < period.end:
+            continue
+        try:
+            tags = json.loads(r["Tags"]) if (r["Tags"] or "").strip() else {}
+        except json.JSONDecodeError:
+            raise ReportError(f"{where}: Tags {r['Tags']!r} is not a JSON object") from None
+        if not isinstance(tags, dict):
+            raise ReportError(f"{where}: Tags must be a JSON object of tag: value")
+        category = tags.get("cost_category") or tags.get("category")
+        if category is None:
+            category = FOCUS_SERVICE_CATEGORY.get((r.get("ServiceCategory") or "").strip().lower(), "other")
+        out.append(CostRow(str(tags.get(keys["team"], "")), str(tags.get(keys["project"], "")),
+                           _category(str(category), f"{where}: tag cost_category"), _cost(r["BilledCost"] or "", where),
+                           path.name))
+    return out
+
+
+def _query(url: str, promql: str, at: datetime) -> list[dict]:
+    q = urllib.parse.urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
+    try:
+        body = json.loads(urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/query?{q}", timeout=30).read())
+    except urllib.error.HTTPError as exc:
+        raise ReportError(f"{url}: Prometheus answered {exc.code} to {promql}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ReportError(f"{url}: cannot reach Prometheus ({reason})") from None
+    return body["data"]["result"]
+
+
+def read_prometheus(url: str, period: Period, now: datetime) -> list[CostRow]:
+    """Spend per team/project/category in the period, from the aicost recording rules.
+
+    Each complete day is the exact `...:yesterday` total recorded during the day after it; a
+    day in progress is `...:today` now. So the report agrees with the alerts to the cent and
+    counter resets change nothing. The rules must run on that Prometheus.
+    """
+    out: dict[tuple, Decimal] = {}
+    day = period.start
+    while day < period.end and day <= now:
+        next_day = day + timedelta(days=1)
+        if next_day <= now:
+            series, at = n.R_TPC_YESTERDAY, min(next_day + timedelta(hours=1), now)
+        else:
+            series, at = n.R_TPC_TODAY, now
+        for r in _query(url, series, at):
+            m = r["metric"]
+            key = (m.get("team", ""), m.get("project", ""), m.get("category", "other"))
+            out[key] = out.get(key, Decimal(0)) + Decimal(r["value"][1])
+        day = next_day
+    if not out and not _query(url, f"count({n.C_TEAM_INFO})", now):
+        raise ReportError(f"{url}: the aicost recording rules are not loaded there (no {n.C_TEAM_INFO})")
+    return [CostRow(t, p, c if c in n.CATEGORIES else "other", v, "prometheus") for (t, p, c), v in sorted(out.items())]
