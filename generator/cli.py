@@ -199,8 +199,9 @@ def _day(text: str) -> "datetime":
 @click.option("--to", "to", help="day after the last (UTC)")
 @click.option("--format", "fmt", type=click.Choice(["table", "markdown", "html", "csv", "json"]), default="table", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="write here instead of standard output")
+@click.option("--send", is_flag=True, help="mail the HTML report to every team owner and finance (smtp in alerting.yaml)")
 @click.option("--now", hidden=True, help="the current time (tests)")
-def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt, output, now) -> None:
+def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt, output, send, now) -> None:
     """Cost allocation report (showback/chargeback) from Prometheus and billing exports."""
     from datetime import datetime, timezone
 
@@ -231,7 +232,19 @@ def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt
     except ReportError as exc:
         click.echo(f"aicost report: {exc}", err=True)
         sys.exit(1)
-    text = FORMATS[fmt](rep.build(model, span, rows, previous))
+    built = rep.build(model, span, rows, previous)
+    text = FORMATS[fmt](built)
+    if send:
+        from generator import report_mail
+
+        try:
+            msg = report_mail.message(model, f"AI cost report {span.label()}: {model.org_name}",
+                                      FORMATS["table"](built), FORMATS["html"](built))
+            report_mail.send(model, msg)
+        except ReportError as exc:
+            click.echo(f"aicost report: {exc}", err=True)
+            sys.exit(1)
+        click.echo(f"aicost: mailed the report for {span.label()} to {msg['To']}", err=True)
     if output:
         from generator.output import write_file
 

@@ -135,6 +135,7 @@ class Model:
     untagged_spend_window: str
     training_window: str
     silence_window: str
+    finance_emails: tuple[str, ...]
     exporter_targets: tuple[str, ...]
     app_targets: tuple[str, ...]
     alertmanager_targets: tuple[str, ...]

@@ -234,6 +234,7 @@ def load_model(specs: Path, display_base: str = "") -> tuple[m.Model, list]:
         evaluation_interval=org["evaluation_interval"], scrape_interval=org["scrape_interval"],
         untagged_spend_window=org["untagged_spend_window"],
         training_window=org["training_window"], silence_window=org["silence_window"],
+        finance_emails=tuple(org["finance_emails"] or ()),
         exporter_targets=tuple(org["exporter_targets"] or ()), app_targets=tuple(org["app_targets"] or ()),
         alertmanager_targets=tuple(org["alertmanager_targets"] or ()),
         models=tuple(m.ModelPrice(k, v["input_per_million"], v["output_per_million"]) for k, v in sorted(prices["models"].items())),

@@ -104,3 +104,46 @@ def test_html_is_self_contained_with_a_chart(tmp_path):
     assert r.exit_code == 0
     page = out.read_text()
     assert "<svg" in page and "http" not in page.replace('http://www.w3.org/2000/svg', "")
+
+
+def test_send_mails_the_html_report_to_every_owner_and_finance(tmp_path):
+    """Against a local SMTP server started here (aiosmtpd), on loopback."""
+    import shutil
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            self.messages.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        specs = tmp_path / "specs"
+        shutil.copytree(ROOT / "specs", specs)
+        alerting = (specs / "alerting.yaml").read_text()
+        alerting = alerting.replace("smarthost: smtp.acme.example:587", f"smarthost: 127.0.0.1:{port}")
+        alerting = alerting.replace("  auth_username: aicost\n  auth_password_file: /etc/alertmanager/secrets/smtp-password\n",
+                                    "  require_tls: false\n")
+        (specs / "alerting.yaml").write_text(alerting)
+        r = CliRunner().invoke(main, ["report", "--specs", str(specs), "--csv", str(SEED), "--from", "2026-10-01",
+                                      "--to", "2026-11-01", "--send"], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    env = inbox.messages[0]
+    assert sorted(env.rcpt_tos) == ["chatbot-lead@acme.example", "data-lead@acme.example", "finops@acme.example",
+                                    "mlp-lead@acme.example", "search-lead@acme.example"]
+    body = env.content.decode()
+    assert "Subject: AI cost report 2026-10-01 .. 2026-10-31: Acme AI" in body
+    assert "text/html" in body and "<svg" in body

@@ -96,6 +96,8 @@ ORG_FILE = Obj({
     "untagged_spend_window": Field(DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
     "training_window": Field(DURATION, default="30d", description="an experiment's spend is its spend over this window"),
     "silence_window": Field(DURATION, default="30m", description="AICostDataMissing: silent this long after reporting in the last day"),
+    "finance_emails": Field(ListOf(EMAIL, unique=True), default=(),
+                            description="who gets the cost report with --send, besides every team owner"),
     "exporter_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=("127.0.0.1:9400",),
                               description="scrape targets of the aicost GPU exporter"),
     "app_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=(),
