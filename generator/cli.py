@@ -207,7 +207,7 @@ def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt
 
     from generator import report as rep
     from generator.report_formats import FORMATS
-    from generator.report_sources import ReportError, read_focus, read_plain_csv, read_prometheus
+    from generator.report_sources import ReportError, read_focus, read_forecasts, read_plain_csv, read_prometheus
 
     if not (prometheus_url or focus_files or csv_files):
         raise click.UsageError("give at least one source: --prometheus URL, --focus FILE or --csv FILE")
@@ -229,10 +229,11 @@ def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt
         rows = gather(span)
         # A plain CSV has no dates, so it says nothing about the previous period.
         previous = None if csv_files else gather(span.previous())
+        forecasts = read_forecasts(prometheus_url, current_time) if prometheus_url else None
     except ReportError as exc:
         click.echo(f"aicost report: {exc}", err=True)
         sys.exit(1)
-    built = rep.build(model, span, rows, previous)
+    built = rep.build(model, span, rows, previous, forecasts)
     text = FORMATS[fmt](built)
     if send:
         from generator import report_mail

@@ -99,6 +99,7 @@ class TeamSummary:
     spend: Decimal
     budget: Decimal
     previous: Decimal | None
+    forecast: Decimal | None = None  # month-end forecast (from Prometheus), None when unknown
 
     @property
     def utilization(self) -> Decimal:
@@ -162,7 +163,8 @@ def combine(billing: list[CostRow], metered: list[CostRow]) -> list[CostRow]:
     return billing + [r for r in metered if r.category not in billed]
 
 
-def build(model: Model, period: Period, rows: list[CostRow], previous: list[CostRow] | None) -> Report:
+def build(model: Model, period: Period, rows: list[CostRow], previous: list[CostRow] | None,
+          forecasts: dict[str, Decimal] | None = None) -> Report:
     """Allocate rows to team/project lines; budgets for the period; change on the previous period."""
     rows = [normalise(r) for r in rows]
     acc: dict[tuple[str, str], dict[str, Decimal]] = {}
@@ -187,5 +189,5 @@ def build(model: Model, period: Period, rows: list[CostRow], previous: list[Cost
         else:
             budget = Decimal(str(t.daily_budget)) * period.days
         prev = None if prev_by_team is None else prev_by_team.get(t.name, Decimal(0))
-        teams.append(TeamSummary(t.name, spend, budget, prev))
+        teams.append(TeamSummary(t.name, spend, budget, prev, (forecasts or {}).get(t.name)))
     return Report(model.org_name, period, tuple(lines), total, untagged_total, tuple(teams), tuple(rows))

@@ -29,6 +29,10 @@ def _warning(r: Report) -> str | None:
             f"({', '.join(n.REQUIRED_TAGS)}).")
 
 
+def _forecast(t) -> str:
+    return "-" if t.forecast is None else _usd(t.forecast)
+
+
 def table(r: Report) -> str:
     """The seed's AI COST ALLOCATION REPORT, plus budgets and changes."""
     out = ["AI COST ALLOCATION REPORT", f"{r.org}, {r.period.label()} (UTC)", "=" * 80,
@@ -40,10 +44,11 @@ def table(r: Report) -> str:
     out += ["-" * 80, f"{'TOTAL':<30} {_usd(r.total, 49)}"]
     if (w := _warning(r)):
         out += ["", w]
-    out += ["", f"{'Team':<16} {'Spend':>12} {'Budget':>12} {'Used':>8} {'vs previous':>12}"]
+    out += ["", f"{'Team':<16} {'Spend':>12} {'Budget':>12} {'Used':>8} {'vs previous':>12} {'Month-end forecast':>19}"]
     for t in r.teams:
         change = "-" if t.change is None else f"{t.change * 100:+.1f}%"
-        out.append(f"{t.team:<16} {_usd(t.spend):>12} {_usd(t.budget):>12} {_pct(t.utilization):>8} {change:>12}")
+        out.append(f"{t.team:<16} {_usd(t.spend):>12} {_usd(t.budget):>12} {_pct(t.utilization):>8} {change:>12}"
+                   f" {_forecast(t):>19}")
     movers = r.movers()
     if movers:
         out += ["", "Top movers: " + ", ".join(f"{t.team} {'+' if t.spend >= t.previous else '-'}"
@@ -61,10 +66,10 @@ def markdown(r: Report) -> str:
     out.append(f"| **TOTAL** | " + " | ".join("" for _ in HEAD) + f" | **{_usd(r.total)}** |")
     if (w := _warning(r)):
         out += ["", f"> {w}"]
-    out += ["", "| Team | Spend | Budget | Used | vs previous |", "|---|---:|---:|---:|---:|"]
+    out += ["", "| Team | Spend | Budget | Used | vs previous | Month-end forecast |", "|---|---:|---:|---:|---:|---:|"]
     for t in r.teams:
         change = "-" if t.change is None else f"{t.change * 100:+.1f}%"
-        out.append(f"| {t.team} | {_usd(t.spend)} | {_usd(t.budget)} | {_pct(t.utilization)} | {change} |")
+        out.append(f"| {t.team} | {_usd(t.spend)} | {_usd(t.budget)} | {_pct(t.utilization)} | {change} | {_forecast(t)} |")
     return "\n".join(out) + "\n"
 
 
@@ -89,7 +94,8 @@ def html_page(r: Report) -> str:
         + f"<td class=n><b>{e(_usd(line.total))}</b></td></tr>" for line in r.lines)
     teams = "".join(
         f"<tr><td>{e(t.team)}</td><td class=n>{e(_usd(t.spend))}</td><td class=n>{e(_usd(t.budget))}</td>"
-        f"<td class=n>{e(_pct(t.utilization))}</td><td class=n>{'-' if t.change is None else e(f'{t.change * 100:+.1f}%')}</td></tr>"
+        f"<td class=n>{e(_pct(t.utilization))}</td><td class=n>{'-' if t.change is None else e(f'{t.change * 100:+.1f}%')}</td>"
+        f"<td class=n>{e(_forecast(t))}</td></tr>"
         for t in r.teams)
     warning = f'<p class=warn>{e(w)}</p>' if (w := _warning(r)) else ""
     return f"""<!DOCTYPE html>
@@ -106,7 +112,7 @@ td,th{{border-bottom:1px solid #ddd;padding:4px 10px}}.n{{text-align:right}}.war
 <tr><th>TOTAL</th>{''.join('<td></td>' for _ in HEAD)}<td class=n><b>{e(_usd(r.total))}</b></td></tr></table>
 {warning}
 <h2>Budgets</h2>
-<table><tr><th>Team</th><th>Spend</th><th>Budget</th><th>Used</th><th>vs previous</th></tr>{teams}</table>
+<table><tr><th>Team</th><th>Spend</th><th>Budget</th><th>Used</th><th>vs previous</th><th>Month-end forecast</th></tr>{teams}</table>
 </body></html>
 """
 
@@ -133,7 +139,8 @@ def json_doc(r: Report) -> str:
                    **{k: f"{v:.2f}" for k, v in line.columns}} for line in r.lines],
         "teams": [{"team": t.team, "spend": f"{t.spend:.2f}", "budget": f"{t.budget:.2f}",
                    "utilization": f"{t.utilization:.4f}",
-                   "previous": None if t.previous is None else f"{t.previous:.2f}"} for t in r.teams],
+                   "previous": None if t.previous is None else f"{t.previous:.2f}",
+                   "forecast": None if t.forecast is None else f"{t.forecast:.2f}"} for t in r.teams],
     }
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 

@@ -152,3 +152,15 @@ def read_prometheus(url: str, period: Period, now: datetime) -> list[CostRow]:
     if not out and not _query(url, f"count({n.C_TEAM_INFO})", now):
         raise ReportError(f"{url}: the aicost recording rules are not loaded there (no {n.C_TEAM_INFO})")
     return [CostRow(t, p, c if c in n.CATEGORIES else "other", v, "prometheus") for (t, p, c), v in sorted(out.items())]
+
+
+def read_forecasts(url: str, now: datetime) -> dict[str, Decimal]:
+    """Each team's month-end forecast as the rules record it now."""
+    return {r["metric"].get("team", ""): money_value(r["value"][1]) for r in _query(url, n.R_TEAM_FORECAST, now)}
+
+
+def money_value(text: str) -> Decimal:
+    """A Prometheus sample value as dollars to the cent."""
+    from generator.report import money
+
+    return money(Decimal(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from decimal import Decimal
 
 import pytest
 
@@ -116,5 +117,8 @@ def test_report_from_prometheus_agrees_with_the_traffic_to_the_cent(stack):
                                   f"http://127.0.0.1:{stack.ports.prometheus}", "--from", str(today),
                                   "--to", str(today + timedelta(days=1)), "--format", "json"], catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    lines = {(line["team"], line["project"]): line for line in json.loads(r.output)["lines"]}
+    doc = json.loads(r.output)
+    lines = {(line["team"], line["project"]): line for line in doc["lines"]}
     assert lines[("search", "product-search")]["api"] == "551.25"
+    forecast = Decimal(next(t for t in doc["teams"] if t["team"] == "search")["forecast"])
+    assert forecast >= Decimal("551.25")  # the month's pace so far, to month end
