@@ -58,46 +58,43 @@ def _block(v: str, indent: str) -> str | None:
     return "|" + chomp + "\n" + "\n".join((indent + line) if line else "" for line in body.split("\n"))
 
 
-def _emit(v, indent: str, out: list) -> None:
-    if isinstance(v, dict):
+def _value(v, indent: str, out: list, in_list: bool = False) -> None:
+    """Emit a value after `key:` or `-` (one function, dispatched on the exact type: this loop
+    runs once per node, hundreds of thousands of times for thousands of teams)."""
+    t = type(v)
+    if t is str:
+        if "\n" in v:
+            block = _block(v, indent if in_list else indent + "  ")
+            if block is not None:
+                out.append(" " + block + "\n")
+                return
+        out.append(" " + _scalar(v) + "\n")
+    elif t is dict:
         if not v:
             out.append(" {}\n")
-            return
-        out.append("\n")
-        for k in sorted(v):
-            out.append(f"{indent}{_scalar(str(k))}:")
-            _value(v[k], indent, out)
-    elif isinstance(v, (list, tuple)):
+        elif in_list:  # "- key: value" with the first key on the dash line
+            lead = " "
+            for k in sorted(v):
+                out.append(lead + _scalar(str(k)) + ":")
+                _value(v[k], indent, out)
+                lead = indent
+        else:
+            out.append("\n")
+            child = indent + "  "
+            for k in sorted(v):
+                out.append(child + _scalar(str(k)) + ":")
+                _value(v[k], child, out)
+    elif t is list or t is tuple:
         if not v:
             out.append(" []\n")
             return
         out.append("\n")
+        child = indent if in_list else indent + "  "
         for item in v:
-            out.append(f"{indent}-")
-            _value(item, indent + "  ", out, in_list=True)
-
-
-def _value(v, indent: str, out: list, in_list: bool = False) -> None:
-    """Emit a value after `key:` or `-`."""
-    child = indent + "  " if not in_list else indent
-    if isinstance(v, dict) and v and in_list:
-        # "- key: value" with the first key on the dash line
-        keys = sorted(v)
-        first = True
-        for k in keys:
-            out.append(f"{'' if first else indent}{' ' if first else ''}{_scalar(str(k))}:")
-            _value(v[k], indent, out)
-            first = False
-        return
-    if isinstance(v, (dict, list, tuple)):
-        _emit(v, child if not in_list else indent, out)
-        return
-    if isinstance(v, str):
-        block = _block(v, child if not in_list else indent)
-        if block is not None:
-            out.append(" " + block + "\n")
-            return
-    out.append(" " + _scalar(v) + "\n")
+            out.append(child + "-")
+            _value(item, child + "  ", out, True)
+    else:
+        out.append(" " + _scalar(v) + "\n")
 
 
 def to_yaml(data, header: bool = True) -> bytes:
