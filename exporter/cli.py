@@ -12,7 +12,7 @@ import click
 import yaml
 from prometheus_client import CollectorRegistry
 
-CATEGORIES = ("compute", "training", "inference")
+from generator.names import GPU_CATEGORIES
 
 
 def _tags_file(path: str | None) -> dict:
@@ -37,7 +37,7 @@ def _tags_file(path: str | None) -> dict:
 @click.option("--cost-center", "cost_center")
 @click.option("--owner")
 @click.option("--instance", help="cloud instance id (default: the hostname)")
-@click.option("--category", type=click.Choice(CATEGORIES), help="what the GPUs are for (default compute)")
+@click.option("--category", type=click.Choice(GPU_CATEGORIES), help="what the GPUs are for (default compute)")
 @click.option("--simulate", type=int, default=0, help="serve N simulated GPUs instead of NVML")
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False))
 @click.option("--tls-key", type=click.Path(exists=True, dir_okay=False))

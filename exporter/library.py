@@ -107,8 +107,8 @@ class CostTracker:
                     ep = OTHER
                 seen.add(ep)
             hit = (self.request_cost.labels(model_label, team_label, ep),
-                   self.tokens.labels(model_label, "input", team_label),
-                   self.tokens.labels(model_label, "output", team_label),
+                   self.tokens.labels(model_label, n.DIRECTIONS[0], team_label),  # input
+                   self.tokens.labels(model_label, n.DIRECTIONS[1], team_label),  # output
                    self.spend.labels(team_label, proj, "api"),
                    self.unpriced.labels(name) if price is None else None,
                    price)

@@ -45,7 +45,7 @@ L_DIRECTION_ANOMALY = "direction"
 L_REASON = "reason"
 L_DAYS_AGO = "days_ago"
 
-DIRECTIONS = ("input", "output")
+DIRECTIONS = ("input", "output")  # this order: the library relies on it
 CATEGORIES = ("api", "compute", "inference", "training", "storage", "network", "other")
 GPU_CATEGORIES = ("compute", "inference", "training")
 PERIODS = ("daily", "monthly")

@@ -54,12 +54,6 @@ def to_template(text: str) -> str:
     return _PLACEHOLDER.sub(sub, text)
 
 
-def query_string(key: str, labels: dict) -> str:
-    """The PromQL a {query:KEY} placeholder runs for these labels (Go's %q quoting)."""
-    promql, names = QUERIES[key]
-    return promql.replace("%q", "{}").format(*(f'"{labels[k]}"' for k in names))
-
-
 def expand(text: str, labels: dict, value: float, queries: dict) -> str:
     """What the template renders to, given the alert's labels and value and the query results."""
 
