@@ -12,16 +12,18 @@ import click
 import yaml
 from prometheus_client import CollectorRegistry
 
-from generator.names import GPU_CATEGORIES
+from generator.names import GPU_CATEGORIES, REQUIRED_TAGS
 
 
 def _tags_file(path: str | None) -> dict:
     if not path:
         return {}
     data = yaml.safe_load(Path(path).read_text()) or {}
-    allowed = {"team", "project", "environment", "cost_center", "owner", "instance", "category"}
+    allowed = {*REQUIRED_TAGS, "instance", "category"}
+    if not isinstance(data, dict):
+        raise click.UsageError(f"{path}: expected a map of host tags ({', '.join(sorted(allowed))})")
     unknown = set(data) - allowed
-    if not isinstance(data, dict) or unknown:
+    if unknown:
         raise click.UsageError(f"{path}: unknown keys {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
     return {k: str(v) for k, v in data.items()}
 
@@ -51,7 +53,7 @@ def exporter(specs, listen, port, config, simulate, tls_cert, tls_key, basic_aut
     from generator.cli import load_or_exit
 
     tags = {**_tags_file(config), **{k: v for k, v in flags.items() if v}}
-    missing = [t for t in ("team", "project", "environment", "cost_center", "owner") if not tags.get(t)]
+    missing = [t for t in REQUIRED_TAGS if not tags.get(t)]
     if missing:
         raise click.UsageError(f"missing host tags: {', '.join(missing)} (flags or --config)")
     model = load_or_exit(specs)

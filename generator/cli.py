@@ -123,7 +123,6 @@ def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -
 
     Rules evaluate every second and every `for:` is 0s, so alerts fire within a minute.
     """
-    import random
     import time as _time
 
     from generator.stack import Ports, Stack, StackError
@@ -142,27 +141,15 @@ def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -
     click.echo(f"Prometheus   http://127.0.0.1:{p.prometheus}\nAlertmanager http://127.0.0.1:{p.alertmanager}\n"
                f"exporter     http://127.0.0.1:{p.exporter}/metrics  ({gpus} simulated GPUs)\n"
                f"receivers -> webhook sink on 127.0.0.1:{p.sink}; Ctrl-C stops everything")
-    rng = random.Random(7)
-    mixes = [(t.name, m.name) for t in model.teams for m in model.models[:2]]
-    seen, started, blown = 0, _time.monotonic(), False
+    started, blown = _time.monotonic(), False
     try:
         while not duration or _time.monotonic() - started < duration:
-            for _ in range(5):  # realistic calls: a few thousand tokens each
-                team, mdl = rng.choice(mixes)
-                stack.tracker.track(mdl, team, rng.choice(["/search", "/chat", "/summarize"]),
-                                    rng.randint(500, 4000), rng.randint(50, 800))
+            stack.traffic()
             if runaway and not blown and _time.monotonic() - started > 60:
-                team = model.team(runaway)
-                biggest = max(model.models, key=lambda m: m.input_per_million)
-                calls = int(team.daily_budget * 1.2 / (biggest.input_per_million * 10)) + 1
-                for _ in range(calls):  # 10M input tokens a call: a runaway batch job
-                    stack.tracker.track(biggest.name, team.name, "/batch", 10_000_000, 0)
-                click.echo(f"\n!! runaway loop: {calls} calls of 10M {biggest.name} tokens for team {team.name}")
+                calls, model_name = stack.runaway(runaway)
+                click.echo(f"\n!! runaway loop: {calls} calls of 10M {model_name} tokens for team {runaway}")
                 blown = True
-            with stack.sink.arrived:
-                new = stack.sink.notifications[seen:]
-                seen = len(stack.sink.notifications)
-            for note in new:
+            for note in stack.sink.take_new():
                 for a in note.alerts:
                     lbl = a["labels"]
                     click.echo(f"\n-> {note.receiver:<16} {lbl.get('alertname')} [{lbl.get('severity')}]"
@@ -179,7 +166,8 @@ def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -
         click.echo("\naicost demo: stopped everything it started")
 
 
-def _day(text: str) -> "datetime":
+def _day(text: str):
+    """A --from/--to date as midnight UTC."""
     from datetime import datetime, timezone
 
     try:

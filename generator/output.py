@@ -51,10 +51,9 @@ def _block(v: str, indent: str) -> str | None:
     """A literal block for multi-line text, when its first line does not start with a space."""
     if "\n" not in v or v.startswith((" ", "\n")) or v.endswith(" ") or "\r" in v or "\t" in v:
         return None
-    chomp = "" if v.endswith("\n") and not v.endswith("\n\n") else "-" if not v.endswith("\n") else None
-    if chomp is None:
+    if v.endswith("\n\n"):  # "|" keeps one final newline, "|-" none: more needs "|+", so quote instead
         return None
-    body = v[:-1] if v.endswith("\n") else v
+    chomp, body = ("", v[:-1]) if v.endswith("\n") else ("-", v)
     return "|" + chomp + "\n" + "\n".join((indent + line) if line else "" for line in body.split("\n"))
 
 

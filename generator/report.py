@@ -35,9 +35,15 @@ class Period:
         """Whole days in the period."""
         return (self.end - self.start).days
 
+    @property
+    def calendar_month(self) -> bool:
+        """Whether the period is exactly one calendar month."""
+        nxt = (self.start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return self.start.day == 1 and self.start.time() == self.end.time() and self.end == nxt
+
     def previous(self) -> "Period":
         """The period of the same kind just before this one."""
-        if self.start.day == 1 and self.end.day == 1 and self.days >= 28:
+        if self.calendar_month:
             prev_start = (self.start - timedelta(days=1)).replace(day=1)
             return Period(prev_start, self.start)
         return Period(self.start - (self.end - self.start), self.start)
@@ -184,7 +190,7 @@ def build(model: Model, period: Period, rows: list[CostRow], previous: list[Cost
     teams = []
     for t in model.teams:
         spend = sum((line.total for line in lines if line.team == t.name), Decimal(0))
-        if period.days >= 28 and period.start.day == 1:
+        if period.calendar_month:
             budget = Decimal(str(t.monthly_budget))
         else:
             budget = Decimal(str(t.daily_budget)) * period.days

@@ -29,6 +29,10 @@ def _warning(r: Report) -> str | None:
             f"({', '.join(n.REQUIRED_TAGS)}).")
 
 
+def _change(t) -> str:
+    return "-" if t.change is None else f"{t.change * 100:+.1f}%"
+
+
 def _forecast(t) -> str:
     return "-" if t.forecast is None else _usd(t.forecast)
 
@@ -46,8 +50,7 @@ def table(r: Report) -> str:
         out += ["", w]
     out += ["", f"{'Team':<16} {'Spend':>12} {'Budget':>12} {'Used':>8} {'vs previous':>12} {'Month-end forecast':>19}"]
     for t in r.teams:
-        change = "-" if t.change is None else f"{t.change * 100:+.1f}%"
-        out.append(f"{t.team:<16} {_usd(t.spend):>12} {_usd(t.budget):>12} {_pct(t.utilization):>8} {change:>12}"
+        out.append(f"{t.team:<16} {_usd(t.spend):>12} {_usd(t.budget):>12} {_pct(t.utilization):>8} {_change(t):>12}"
                    f" {_forecast(t):>19}")
     movers = r.movers()
     if movers:
@@ -63,13 +66,12 @@ def markdown(r: Report) -> str:
     for line in r.lines:
         c = dict(line.columns)
         out.append(f"| {line.key} | " + " | ".join(_usd(c[k]) for k in COLUMNS) + f" | {_usd(line.total)} |")
-    out.append(f"| **TOTAL** | " + " | ".join("" for _ in HEAD) + f" | **{_usd(r.total)}** |")
+    out.append("| **TOTAL** | " + " | ".join("" for _ in HEAD) + f" | **{_usd(r.total)}** |")
     if (w := _warning(r)):
         out += ["", f"> {w}"]
     out += ["", "| Team | Spend | Budget | Used | vs previous | Month-end forecast |", "|---|---:|---:|---:|---:|---:|"]
     for t in r.teams:
-        change = "-" if t.change is None else f"{t.change * 100:+.1f}%"
-        out.append(f"| {t.team} | {_usd(t.spend)} | {_usd(t.budget)} | {_pct(t.utilization)} | {change} | {_forecast(t)} |")
+        out.append(f"| {t.team} | {_usd(t.spend)} | {_usd(t.budget)} | {_pct(t.utilization)} | {_change(t)} | {_forecast(t)} |")
     return "\n".join(out) + "\n"
 
 
@@ -94,7 +96,7 @@ def html_page(r: Report) -> str:
         + f"<td class=n><b>{e(_usd(line.total))}</b></td></tr>" for line in r.lines)
     teams = "".join(
         f"<tr><td>{e(t.team)}</td><td class=n>{e(_usd(t.spend))}</td><td class=n>{e(_usd(t.budget))}</td>"
-        f"<td class=n>{e(_pct(t.utilization))}</td><td class=n>{'-' if t.change is None else e(f'{t.change * 100:+.1f}%')}</td>"
+        f"<td class=n>{e(_pct(t.utilization))}</td><td class=n>{e(_change(t))}</td>"
         f"<td class=n>{e(_forecast(t))}</td></tr>"
         for t in r.teams)
     warning = f'<p class=warn>{e(w)}</p>' if (w := _warning(r)) else ""

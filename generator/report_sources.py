@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from generator import names as n
-from generator.report import CostRow, Period
+from generator.prometheus_api import PrometheusUnavailable, instant_query
+from generator.report import CostRow, Period, money
 
 PLAIN_COLUMNS = ("cost", "team", "project", "category")
 FOCUS_SERVICE_CATEGORY = {"compute": "compute", "ai and machine learning": "api", "storage": "storage",
@@ -41,12 +39,13 @@ def _category(value: str, where: str) -> str:
     return value
 
 
-def _read(path: Path) -> list[dict]:
+def _read(path: Path) -> tuple[list[str], list[dict]]:
+    """The header and the rows of a CSV file."""
     try:
         with path.open(newline="", encoding="utf-8") as f:
             reader = csv.DictReader(f)
             rows = list(reader)
-            return [dict(r, __fields__=reader.fieldnames) for r in rows] if rows else [{"__fields__": reader.fieldnames}]
+            return list(reader.fieldnames or []), rows
     except FileNotFoundError:
         raise ReportError(f"{path}: file not found") from None
     except (UnicodeDecodeError, csv.Error) as exc:
@@ -55,15 +54,12 @@ def _read(path: Path) -> list[dict]:
 
 def read_plain_csv(path: Path) -> list[CostRow]:
     """Rows of `cost,team,project,category`; an empty team or project is untagged."""
-    rows = _read(path)
-    fields = rows[0]["__fields__"] or []
+    fields, rows = _read(path)
     missing = [c for c in PLAIN_COLUMNS if c not in fields]
     if missing:
         raise ReportError(f"{path}: missing column(s) {', '.join(missing)}; expected a header {','.join(PLAIN_COLUMNS)}")
     out = []
     for i, r in enumerate(rows, start=2):  # line 1 is the header
-        if "cost" not in r:
-            continue
         where = f"{path}:{i}"
         if None in r or any(r.get(c) is None for c in PLAIN_COLUMNS):
             raise ReportError(f"{where}: expected {len(fields)} fields ({','.join(fields)})")
@@ -89,15 +85,12 @@ def read_focus(path: Path, period: Period, tag_keys: dict[str, str] | None = Non
     ServiceCategory.
     """
     keys = {"team": "team", "project": "project", **(tag_keys or {})}
-    rows = _read(path)
-    fields = rows[0]["__fields__"] or []
+    fields, rows = _read(path)
     missing = [c for c in ("BilledCost", "ChargePeriodStart", "Tags") if c not in fields]
     if missing:
         raise ReportError(f"{path}: not a FOCUS export: missing column(s) {', '.join(missing)}")
     out = []
     for i, r in enumerate(rows, start=2):
-        if "BilledCost" not in r:
-            continue
         where = f"{path}:{i}"
         start = _timestamp(r["ChargePeriodStart"] or "", where)
         if not period.start <= start < period.end:
@@ -118,15 +111,10 @@ def read_focus(path: Path, period: Period, tag_keys: dict[str, str] | None = Non
 
 
 def _query(url: str, promql: str, at: datetime) -> list[dict]:
-    q = urllib.parse.urlencode({"query": promql, "time": f"{at.timestamp():.3f}"})
     try:
-        body = json.loads(urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/query?{q}", timeout=30).read())
-    except urllib.error.HTTPError as exc:
-        raise ReportError(f"{url}: Prometheus answered {exc.code} to {promql}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ReportError(f"{url}: cannot reach Prometheus ({reason})") from None
-    return body["data"]["result"]
+        return instant_query(url, promql, at)
+    except PrometheusUnavailable as exc:
+        raise ReportError(str(exc)) from None
 
 
 def read_prometheus(url: str, period: Period, now: datetime) -> list[CostRow]:
@@ -156,11 +144,4 @@ def read_prometheus(url: str, period: Period, now: datetime) -> list[CostRow]:
 
 def read_forecasts(url: str, now: datetime) -> dict[str, Decimal]:
     """Each team's month-end forecast as the rules record it now."""
-    return {r["metric"].get("team", ""): money_value(r["value"][1]) for r in _query(url, n.R_TEAM_FORECAST, now)}
-
-
-def money_value(text: str) -> Decimal:
-    """A Prometheus sample value as dollars to the cent."""
-    from generator.report import money
-
-    return money(Decimal(text))
+    return {r["metric"].get("team", ""): money(Decimal(r["value"][1])) for r in _query(url, n.R_TEAM_FORECAST, now)}

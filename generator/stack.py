@@ -7,6 +7,7 @@ from a temporary folder, and is stopped by `Stack.stop()` (also on Ctrl-C in the
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import socket
 import subprocess
@@ -14,7 +15,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +23,7 @@ from pathlib import Path
 from generator import names as n
 from generator.model import Model
 from generator.output import to_yaml, write_tree
+from generator.prometheus_api import instant_query
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = ("prometheus-alertmanager", "alertmanager")  # Debian's name, upstream's name
@@ -74,6 +75,7 @@ class WebhookSink:
 
     def __init__(self, port: int):
         self.notifications: list[Notification] = []
+        self._taken = 0
         self._lock = threading.Lock()
         self.arrived = threading.Condition(self._lock)
         sink = self
@@ -116,6 +118,13 @@ class WebhookSink:
                 if receivers <= set(got) or time.monotonic() >= deadline:
                     return got
                 self.arrived.wait(max(0.0, min(1.0, deadline - time.monotonic())))
+
+    def take_new(self) -> list[Notification]:
+        """The notifications that arrived since the last call."""
+        with self._lock:
+            new = self.notifications[self._taken:]
+            self._taken = len(self.notifications)
+        return new
 
     def close(self) -> None:
         """Stop serving."""
@@ -186,6 +195,7 @@ class Stack:
         self.sink: WebhookSink | None = None
         self.app = None
         self.tracker = None
+        self._rng = random.Random(7)  # the same demo traffic every run
         self._binaries = (_which(PROMETHEUS), _which(ALERTMANAGER))
 
     def start(self) -> "Stack":
@@ -239,13 +249,30 @@ class Stack:
 
     def query(self, promql: str) -> list[dict]:
         """An instant query against the stack's Prometheus."""
-        url = f"http://127.0.0.1:{self.ports.prometheus}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-        return json.loads(urllib.request.urlopen(url, timeout=10).read())["data"]["result"]
+        return instant_query(f"http://127.0.0.1:{self.ports.prometheus}", promql, timeout=10)
 
     def rules(self) -> list[dict]:
         """Prometheus' rule groups with their health."""
         url = f"http://127.0.0.1:{self.ports.prometheus}/api/v1/rules"
         return json.loads(urllib.request.urlopen(url, timeout=10).read())["data"]["groups"]
+
+    def traffic(self, calls: int = 5) -> None:
+        """Realistic calls through the library: a team/model/endpoint mix, a few thousand tokens each."""
+        mixes = [(t.name, m.name) for t in self.model.teams for m in self.model.models[:2]]
+        for _ in range(calls):
+            team, model = self._rng.choice(mixes)
+            self.tracker.track(model, team, self._rng.choice(["/search", "/chat", "/summarize"]),
+                               self._rng.randint(500, 4000), self._rng.randint(50, 800))
+
+    def runaway(self, team_name: str) -> tuple[int, str]:
+        """A runaway batch job: calls of 10M input tokens of the dearest model until the team's daily
+        budget is 120 % spent; returns (calls, model)."""
+        team = self.model.team(team_name)
+        dearest = max(self.model.models, key=lambda m: m.input_per_million)
+        calls = int(team.daily_budget * 1.2 / (dearest.input_per_million * 10)) + 1
+        for _ in range(calls):
+            self.tracker.track(dearest.name, team.name, "/batch", 10_000_000, 0)
+        return calls, dearest.name
 
     def stop(self) -> None:
         """Stop everything started, by pid, and remove the temporary folder."""

@@ -41,7 +41,7 @@ def assert_golden(files: dict[str, bytes], case: str, update: bool) -> None:
         b = files.get(rel, b"").decode().splitlines(keepends=True)
         problems.append("".join(difflib.unified_diff(a, b, f"golden/{case}/{rel}", f"rendered/{rel}")) or f"{rel}: missing")
     if problems:
-        pytest.fail("\n".join(problems)[:20000] + f"\n\nIf the change is intended: pytest tests/test_golden.py --update-golden")
+        pytest.fail("\n".join(problems)[:20000] + "\n\nIf the change is intended: pytest tests/test_golden.py --update-golden")
 
 
 def require_tool(name: str) -> str:

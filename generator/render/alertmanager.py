@@ -154,16 +154,22 @@ def render_templates(model: Model) -> dict[str, str]:
     return {TEMPLATE_FILE: TEMPLATE}
 
 
-def expected_receivers(model: Model, labels: dict, team_receivers: dict | None = None) -> list[str]:
-    """The receivers the *spec* says an alert with these labels reaches (first matching route)."""
-    teams = team_receivers if team_receivers is not None else {t.name: t.receiver for t in model.teams}
+def first_route(model: Model, alertname: str | None, severity: str | None) -> tuple[str, ...]:
+    """The receivers ('team' unexpanded) of the first spec route that matches; else the default."""
     for r in model.routes:
-        if r.alerts and labels.get("alertname") not in r.alerts:
+        if r.alerts and alertname not in r.alerts:
             continue
-        if r.severity and labels.get("severity") != r.severity:
+        if r.severity and severity != r.severity:
             continue
-        return [teams.get(labels.get("team"), model.default_receiver) if x == TEAM else x for x in r.receivers]
-    return [model.default_receiver]
+        return r.receivers
+    return (model.default_receiver,)
+
+
+def expected_receivers(model: Model, labels: dict, team_receivers: dict | None = None) -> list[str]:
+    """The receivers the *spec* says an alert with these labels reaches."""
+    teams = team_receivers if team_receivers is not None else {t.name: t.receiver for t in model.teams}
+    return [teams.get(labels.get("team"), model.default_receiver) if x == TEAM else x
+            for x in first_route(model, labels.get("alertname"), labels.get("severity"))]
 
 
 def render_route_tests(model: Model) -> dict:
@@ -191,23 +197,12 @@ def render_route_tests(model: Model) -> dict:
         for team in (sorted(reps.values()) + [None]) if a.per_team else [None]:
             case(a, team)
     team_routed = [a for a in defs if a.per_team and a.severity == "warning"
-                   and TEAM in expected_routes(model, a)][:1]
+                   and TEAM in first_route(model, a.name, a.severity)][:1]
     for a in team_routed:
         for t in model.teams:
             case(a, t.name)
     unique = {tuple(sorted(c["labels"].items())): c for c in cases}
     return {"cases": [unique[k] for k in sorted(unique)]}
-
-
-def expected_routes(model: Model, alert) -> tuple[str, ...]:
-    """The receivers (with 'team' unexpanded) of the first route an alert definition matches."""
-    for r in model.routes:
-        if r.alerts and alert.name not in r.alerts:
-            continue
-        if r.severity and alert.severity != r.severity:
-            continue
-        return r.receivers
-    return (model.default_receiver,)
 
 
 def render_route_test_script(tests: dict) -> str:

@@ -19,7 +19,7 @@ from generator import names as n
 from generator.model import Model, Team
 from generator.render.annotations import expand
 from generator.render.rules import alerts as alert_defs
-from generator.render.rules import enrich
+from generator.render.rules import dashboard_link, enrich
 
 # Edge scenarios run for at most this many teams (teams with overrides first): past it they add
 # megabytes and promtool minutes but no new code path, since every team runs the same rules.
@@ -89,12 +89,10 @@ class _Builder:
         all_labels = {**labels, n.L_SEVERITY: severity, **extra}
         if not self.annotate:
             return {"exp_labels": dict(sorted(all_labels.items()))}
-        ann = {}
-        for key, text in {"summary": a.summary, "description": a.description}.items():
-            ann[key] = expand(text, all_labels, value, queries)
+        texts = {"summary": a.summary, "description": a.description, "dashboard": dashboard_link(self.model, a)}
+        ann = {key: expand(text, all_labels, value, queries) for key, text in texts.items()}
         ann["action"] = rule["annotations"]["action"]
         ann["runbook_url"] = rule["annotations"]["runbook_url"]
-        ann["dashboard"] = rule["annotations"]["dashboard"].replace("{{ $labels.team }}", str(labels.get("team", "")))
         return {"exp_labels": dict(sorted(all_labels.items())), "exp_annotations": ann}
 
     def edge(self, name: str, fire_at: int, expected: list[dict], step: int = 1, before: list | None = None) -> list[dict]:

@@ -273,16 +273,22 @@ def alerts(model: Model) -> list[Alert]:
     return out
 
 
+def dashboard_link(model: Model, alert: Alert) -> str:
+    """The dashboard annotation, in the annotation placeholder language: a per-team alert lands
+    on the team dashboard with its team selected, the others on the overview."""
+    if alert.per_team:
+        return f"{model.grafana_url}/d/{n.dashboard_uid(n.TEAM_DASHBOARD)}/team?var-team={{label:team}}"
+    return f"{model.grafana_url}/d/{n.dashboard_uid(n.OVERVIEW_DASHBOARD)}/overview"
+
+
 def enrich(model: Model, alert: Alert) -> dict:
     """The cross-cutting pass: severity label, `for`, runbook and dashboard links on every alert."""
-    dash = f"{model.grafana_url}/d/{n.dashboard_uid(n.TEAM_DASHBOARD)}/team"
     annotations = {
         "summary": to_template(alert.summary),
         "description": to_template(alert.description),
         "action": alert.action,
         "runbook_url": f"{model.runbook_base_url}#{alert.name.lower()}",
-        "dashboard": (f"{dash}?var-team={{{{ $labels.team }}}}" if alert.per_team
-                      else f"{model.grafana_url}/d/{n.dashboard_uid(n.OVERVIEW_DASHBOARD)}/overview"),
+        "dashboard": to_template(dashboard_link(model, alert)),
     }
     return {
         "alert": alert.name,

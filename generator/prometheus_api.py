@@ -1,0 +1,28 @@
+"""The one client of Prometheus' HTTP query API (used by the report and the demo stack)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import datetime
+
+
+class PrometheusUnavailable(Exception):
+    """Prometheus could not be reached or refused the query; the message names the URL."""
+
+
+def instant_query(url: str, promql: str, at: datetime | None = None, timeout: float = 30) -> list[dict]:
+    """The result vector of an instant query (at `at`, default now)."""
+    params = {"query": promql}
+    if at is not None:
+        params["time"] = f"{at.timestamp():.3f}"
+    try:
+        body = urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/query?{urllib.parse.urlencode(params)}",
+                                      timeout=timeout).read()
+    except urllib.error.HTTPError as exc:
+        raise PrometheusUnavailable(f"{url}: Prometheus answered {exc.code} to {promql}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise PrometheusUnavailable(f"{url}: cannot reach Prometheus ({getattr(exc, 'reason', exc)})") from None
+    return json.loads(body)["data"]["result"]
