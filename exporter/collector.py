@@ -107,7 +107,7 @@ class GpuCostCollector(Collector):
         err = CounterMetricFamily(n.EXPORTER_ERRORS, "GPU reads that failed, by GPU and reason", labels=[n.L_GPU, n.L_REASON])
         for (gpu, reason), count in sorted(errors.items()):
             err.add_metric([gpu, reason], count)
-        info = GaugeMetricFamily("ai_exporter_host_info", "The host's cost-allocation tags",
+        info = GaugeMetricFamily(n.EXPORTER_HOST_INFO, "The host's cost-allocation tags",
                                  labels=[n.L_INSTANCE, *n.REQUIRED_TAGS])
         info.add_metric([t.instance, t.team, t.project, t.environment, t.cost_center, t.owner], 1)
         yield from (util, hourly, mem_used, mem_total, power, spend, err, info)

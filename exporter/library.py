@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import re
 import threading
@@ -38,6 +39,47 @@ class Price:
     output: float
 
 
+class _Metrics:
+    """The library's metric objects for one registry, created once and shared by every tracker on it.
+
+    prometheus_client refuses to register the same name twice in a registry, so a second tracker
+    (say `CostTracker.from_specs(...)` beside `track_ai_call`) reuses these instead of crashing.
+    """
+
+    def __init__(self, registry: CollectorRegistry):
+        self.request_cost = Histogram(n.REQUEST_COST, "Cost of one AI request in dollars",
+                                      [n.L_MODEL, n.L_TEAM, n.L_ENDPOINT], buckets=n.REQUEST_COST_BUCKETS, registry=registry)
+        self.tokens = Counter(n.API_TOKENS.removesuffix("_total"), "Tokens consumed by AI API calls",
+                              [n.L_MODEL, n.L_DIRECTION, n.L_TEAM], registry=registry)
+        self.spend = Counter(n.SPEND.removesuffix("_total"), "Dollars spent on AI, every category",
+                             [n.L_TEAM, n.L_PROJECT, n.L_CATEGORY], registry=registry)
+        self.unpriced = Counter(n.UNPRICED_CALLS.removesuffix("_total"), "AI calls to models without a price in specs/",
+                                [n.L_MODEL], registry=registry)
+        self.errors = Counter(n.TRACKING_ERRORS.removesuffix("_total"),
+                              "AI calls the library refused to record (reason: invalid_tokens)", [n.L_REASON],
+                              registry=registry)
+
+
+_METRICS: dict[int, tuple[CollectorRegistry, _Metrics]] = {}
+_METRICS_LOCK = threading.Lock()
+
+
+def _metrics(registry: CollectorRegistry) -> _Metrics:
+    with _METRICS_LOCK:
+        hit = _METRICS.get(id(registry))
+        if hit is None or hit[0] is not registry:
+            hit = (registry, _Metrics(registry))
+            _METRICS[id(registry)] = hit
+        return hit[1]
+
+
+def _valid_tokens(x) -> bool:
+    """A token count: a finite, non-negative number (NaN or -5 would poison the counters)."""
+    if type(x) is int:
+        return x >= 0
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
+
+
 class CostTracker:
     """Prices calls and records ai_request_cost_dollars, ai_api_tokens_total and ai_spend_dollars_total.
 
@@ -53,14 +95,10 @@ class CostTracker:
         self._endpoints: dict[str, set[str]] = {}
         self._unpriced: set[str] = set()
         self._children: dict[tuple, tuple] = {}
-        self.request_cost = Histogram(n.REQUEST_COST, "Cost of one AI request in dollars",
-                                      [n.L_MODEL, n.L_TEAM, n.L_ENDPOINT], buckets=n.REQUEST_COST_BUCKETS, registry=registry)
-        self.tokens = Counter(n.API_TOKENS.removesuffix("_total"), "Tokens consumed by AI API calls",
-                              [n.L_MODEL, n.L_DIRECTION, n.L_TEAM], registry=registry)
-        self.spend = Counter(n.SPEND.removesuffix("_total"), "Dollars spent on AI, every category",
-                             [n.L_TEAM, n.L_PROJECT, n.L_CATEGORY], registry=registry)
-        self.unpriced = Counter(n.UNPRICED_CALLS.removesuffix("_total"), "AI calls to models without a price in specs/",
-                                [n.L_MODEL], registry=registry)
+        self._refused_logged = False
+        metrics = _metrics(registry)
+        self.request_cost, self.tokens, self.spend = metrics.request_cost, metrics.tokens, metrics.spend
+        self.unpriced, self.errors = metrics.unpriced, metrics.errors
         # Series start at 0 so that the first call's dollars are an increase, not a new series.
         for team, projects in teams.items():
             for project in projects:
@@ -69,9 +107,9 @@ class CostTracker:
     @classmethod
     def from_specs(cls, specs: str | Path, **kwargs) -> "CostTracker":
         """A tracker priced from a spec folder (loaded and checked once)."""
-        from generator.resolve import load_model
+        from generator.load import load_spec
 
-        model, _ = load_model(Path(specs), str(specs))
+        model, _ = load_spec(specs)
         prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in model.models}
         return cls(prices, {t.name: t.projects for t in model.teams}, **kwargs)
 
@@ -117,7 +155,13 @@ class CostTracker:
 
     def track(self, model: str, team: str, endpoint: str, input_tokens: int, output_tokens: int,
               project: str | None = None) -> float:
-        """Record one call and return its cost in dollars (0.0 for an unpriced model, which is counted)."""
+        """Record one call and return its cost in dollars.
+
+        An unpriced model costs 0.0 and is counted; token counts that are not finite and
+        non-negative are refused (0.0, counted in ai_tracking_errors_total, logged once).
+        """
+        if not (_valid_tokens(input_tokens) and _valid_tokens(output_tokens)):
+            return self._refuse(model, team, input_tokens, output_tokens)
         cost_child, tin, tout, spend, unpriced, price = self._bounded(model, team, endpoint, project)
         tin.inc(input_tokens)
         tout.inc(output_tokens)
@@ -128,6 +172,14 @@ class CostTracker:
         cost_child.observe(cost)
         spend.inc(cost)
         return cost
+
+    def _refuse(self, model, team, input_tokens, output_tokens) -> float:
+        self.errors.labels("invalid_tokens").inc()
+        if not self._refused_logged:
+            self._refused_logged = True
+            log.warning("aicost: refused a call of %r for team %r with token counts %r/%r; counts must be finite and "
+                        "non-negative (counted in %s)", model, team, input_tokens, output_tokens, n.TRACKING_ERRORS)
+        return 0.0
 
     def track_response(self, response, team: str, endpoint: str, model: str | None = None,
                        project: str | None = None) -> float:

@@ -1,8 +1,29 @@
-"""Spec problems: collected during loading and validation, reported together."""
+"""Errors aicost reports to a user, and the spec problems collected during loading and validation.
+
+Every error a user can cause derives from `AicostError`, a `click.ClickException`: the CLI
+prints its message on one line (or one line per spec problem) and exits 1, never with a
+traceback. Library code raises these and never prints or exits.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import click
+
+
+class AicostError(click.ClickException):
+    """Base of every error a user can cause: a clear message, exit status 1, no traceback."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        """Print the message as it is (click would prefix 'Error: ')."""
+        click.echo(self.format_message(), err=True, file=file)
+
+
+class OutputError(AicostError):
+    """The output folder cannot be written safely (it would destroy something, or is unwritable)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -22,19 +43,22 @@ class Problem:
         return f"{where}: {kind}{path}{self.message}"
 
 
-class SpecError(Exception):
+class SpecError(AicostError):
     """Raised with every problem found; nothing has been written when it is raised."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], where: str = "specs"):
         self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+        errors = len([p for p in self.problems if not p.warning])
+        summary = f"aicost: {errors} error{'s' if errors != 1 else ''} in {where.rstrip('/')}/; nothing was written"
+        super().__init__("\n".join([*(str(p) for p in self.problems), summary]))
 
 
 class Problems:
     """Collector handed through loading and validation."""
 
-    def __init__(self) -> None:
+    def __init__(self, where: str = "specs") -> None:
         self.items: list[Problem] = []
+        self.where = where
 
     def add(self, file: str, line: int, path: str, message: str) -> None:
         """Record an error."""
@@ -57,4 +81,4 @@ class Problems:
     def raise_if_errors(self) -> None:
         """Abort with every error collected so far."""
         if self.errors:
-            raise SpecError(self.items)
+            raise SpecError(self.items, self.where)

@@ -105,6 +105,35 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class Tls:
+    """TLS settings Prometheus uses to scrape a target (files on the Prometheus host)."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    server_name: str | None = None
+    insecure_skip_verify: bool = False
+
+
+@dataclass(frozen=True)
+class BasicAuth:
+    """HTTP basic auth for a scrape target; the password only as a file."""
+
+    username: str
+    password_file: str
+
+
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """host:port and how Prometheus connects to it."""
+
+    address: str
+    scheme: str = "http"
+    tls: Tls | None = None
+    basic_auth: BasicAuth | None = None
+
+
+@dataclass(frozen=True)
 class Smtp:
     """SMTP settings for e-mail receivers and the weekly report."""
 
@@ -136,8 +165,8 @@ class Model:
     training_window: str
     silence_window: str
     finance_emails: tuple[str, ...]
-    exporter_targets: tuple[str, ...]
-    app_targets: tuple[str, ...]
+    exporter_targets: tuple[ScrapeTarget, ...]
+    app_targets: tuple[ScrapeTarget, ...]
     alertmanager_targets: tuple[str, ...]
     models: tuple[ModelPrice, ...]
     gpus: tuple[GpuPrice, ...]

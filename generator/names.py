@@ -20,6 +20,8 @@ GPU_MEMORY_TOTAL = "ai_gpu_memory_total_bytes"  # gauge
 GPU_POWER = "ai_gpu_power_watts"  # gauge
 EXPORTER_ERRORS = "ai_exporter_errors_total"  # counter {gpu, reason}
 UNPRICED_CALLS = "ai_unpriced_calls_total"  # counter {model}
+TRACKING_ERRORS = "ai_tracking_errors_total"  # counter {reason}: calls the library refused to record
+EXPORTER_HOST_INFO = "ai_exporter_host_info"  # gauge 1 {instance, the required tags}
 
 # prometheus_client appends these suffixes; rules query the exposed names.
 REQUEST_COST_BUCKET = REQUEST_COST + "_bucket"

@@ -8,8 +8,10 @@ import urllib.parse
 import urllib.request
 from datetime import datetime
 
+from generator.errors import AicostError
 
-class PrometheusUnavailable(Exception):
+
+class PrometheusUnavailable(AicostError):
     """Prometheus could not be reached or refused the query; the message names the URL."""
 
 
@@ -23,6 +25,15 @@ def instant_query(url: str, promql: str, at: datetime | None = None, timeout: fl
                                       timeout=timeout).read()
     except urllib.error.HTTPError as exc:
         raise PrometheusUnavailable(f"{url}: Prometheus answered {exc.code} to {promql}") from None
-    except (urllib.error.URLError, OSError) as exc:
+    except (urllib.error.URLError, OSError, ValueError) as exc:
         raise PrometheusUnavailable(f"{url}: cannot reach Prometheus ({getattr(exc, 'reason', exc)})") from None
-    return json.loads(body)["data"]["result"]
+    try:
+        doc = json.loads(body)
+        result = doc["data"]["result"]
+        if doc.get("status") != "success" or not isinstance(result, list):
+            raise ValueError(doc.get("error") or "not a vector")
+        if not all(isinstance(r.get("metric"), dict) and len(r.get("value") or ()) == 2 for r in result):
+            raise ValueError("a sample without metric or value")
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise PrometheusUnavailable(f"{url}: not a Prometheus query API answer to {promql} ({exc})") from None
+    return result

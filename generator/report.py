@@ -1,6 +1,7 @@
 """The cost-allocation report (showback/chargeback): periods, rows, allocation. Pure: no I/O.
 
-Money is `Decimal` from the source text to the printed cent; totals are sums of the rows.
+Money is `Decimal` from the source text to the printed cent. Rows are summed exactly and
+rounded once, when printed: a million rows of $0.004 are $4,000, not $0.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ COLUMNS = {"compute": ("compute", "inference", "training"), "api": ("api",), "st
            "other": ("network", "other")}
 
 
-def money(x: Decimal) -> Decimal:
-    """Round to the cent, half up (the way invoices round)."""
-    return x.quantize(CENT, rounding=ROUND_HALF_UP)
+def money(x: Decimal, unit: Decimal = CENT) -> Decimal:
+    """Round to the cent (or `unit`), half up (the way invoices round)."""
+    return x.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -103,14 +104,14 @@ class TeamSummary:
 
     team: str
     spend: Decimal
-    budget: Decimal
+    budget: Decimal | None  # None when the money is undated
     previous: Decimal | None
     forecast: Decimal | None = None  # month-end forecast (from Prometheus), None when unknown
 
     @property
-    def utilization(self) -> Decimal:
-        """spend / budget."""
-        return self.spend / self.budget if self.budget else Decimal(0)
+    def utilization(self) -> Decimal | None:
+        """spend / budget (None without a budget to compare with)."""
+        return self.spend / self.budget if self.budget else None
 
     @property
     def change(self) -> Decimal | None:
@@ -125,12 +126,23 @@ class Report:
     """Everything every format prints."""
 
     org: str
-    period: Period
+    period: Period | None  # None: undated money (a plain CSV without --from/--to)
     lines: tuple[Line, ...]
     total: Decimal
     untagged: Decimal
     teams: tuple[TeamSummary, ...]
     rows: tuple[CostRow, ...] = field(default=())
+    credits: Decimal = Decimal(0)  # credits, refunds and discounts, already netted into the lines
+
+    @property
+    def label(self) -> str:
+        """The period as printed."""
+        return self.period.label() if self.period else "undated (plain CSV; give --from/--to for its period)"
+
+    @property
+    def unknown_teams(self) -> tuple[str, ...]:
+        """Team names the money carried that the spec does not know."""
+        return tuple(sorted({line.project for line in self.lines if line.team == n.UNTAGGED} - {n.UNTAGGED}))
 
     @property
     def untagged_share(self) -> Decimal:
@@ -144,17 +156,22 @@ class Report:
 
 
 def untagged(team: str) -> bool:
-    """Whether money under this team label is untagged."""
+    """Whether money under this team label carries no team tag at all."""
     return team in ("", n.UNTAGGED)
 
 
-def normalise(row: CostRow) -> CostRow:
-    """Untagged money is one bucket, untagged/untagged (the seed's key); amounts to the cent."""
-    # Each row is rounded to the cent once, here, so every printed total is exactly the sum of
-    # the printed rows.
+def normalise(row: CostRow, teams: frozenset[str]) -> CostRow:
+    """Money of no team, or of a team the spec does not know, is untagged: one bucket, named.
+
+    Untagged money keeps its name as the line's project (untagged/untagged for no tag at all,
+    untagged/<name> for an unknown team), so the warning can say whose it is. Amounts stay
+    exact: rounding happens once, when a format prints them.
+    """
     if untagged(row.team):
-        return CostRow(n.UNTAGGED, n.UNTAGGED, row.category, money(row.amount), row.source)
-    return CostRow(row.team, row.project or n.UNTAGGED, row.category, money(row.amount), row.source)
+        return CostRow(n.UNTAGGED, n.UNTAGGED, row.category, row.amount, row.source)
+    if row.team not in teams:
+        return CostRow(n.UNTAGGED, row.team, row.category, row.amount, row.source)
+    return CostRow(row.team, row.project or n.UNTAGGED, row.category, row.amount, row.source)
 
 
 def combine(billing: list[CostRow], metered: list[CostRow]) -> list[CostRow]:
@@ -169,10 +186,7 @@ def combine(billing: list[CostRow], metered: list[CostRow]) -> list[CostRow]:
     return billing + [r for r in metered if r.category not in billed]
 
 
-def build(model: Model, period: Period, rows: list[CostRow], previous: list[CostRow] | None,
-          forecasts: dict[str, Decimal] | None = None) -> Report:
-    """Allocate rows to team/project lines; budgets for the period; change on the previous period."""
-    rows = [normalise(r) for r in rows]
+def _lines(rows: list[CostRow]) -> list[Line]:
     acc: dict[tuple[str, str], dict[str, Decimal]] = {}
     for r in rows:
         col = next(c for c, cats in COLUMNS.items() if r.category in cats)
@@ -180,20 +194,38 @@ def build(model: Model, period: Period, rows: list[CostRow], previous: list[Cost
         cell[col] += r.amount
     lines = [Line(t, p, tuple(cols.items()), sum(cols.values(), Decimal(0))) for (t, p), cols in acc.items()]
     lines.sort(key=lambda line: (-line.total, line.key))
+    return lines
+
+
+def _budget(team, period: Period | None) -> Decimal | None:
+    if period is None:
+        return None
+    if period.calendar_month:
+        return Decimal(str(team.monthly_budget))
+    return Decimal(str(team.daily_budget)) * period.days
+
+
+def build(model: Model, period: Period | None, rows: list[CostRow], previous: list[CostRow] | None,
+          forecasts: dict[str, Decimal] | None = None) -> Report:
+    """Allocate rows to team/project lines; budgets for the period; change on the previous period.
+
+    `period` is None for undated money (a plain CSV without --from/--to): then no budget is
+    compared, since nothing says which days the money covers.
+    """
+    teams = frozenset(t.name for t in model.teams)
+    rows = [normalise(r, teams) for r in rows]
+    lines = _lines(rows)
     total = sum((line.total for line in lines), Decimal(0))
     untagged_total = sum((line.total for line in lines if line.team == n.UNTAGGED), Decimal(0))
     prev_by_team: dict[str, Decimal] | None = None
     if previous is not None:
         prev_by_team = {}
-        for r in map(normalise, previous):
+        for r in (normalise(r, teams) for r in previous):
             prev_by_team[r.team] = prev_by_team.get(r.team, Decimal(0)) + r.amount
-    teams = []
+    summaries = []
     for t in model.teams:
         spend = sum((line.total for line in lines if line.team == t.name), Decimal(0))
-        if period.calendar_month:
-            budget = Decimal(str(t.monthly_budget))
-        else:
-            budget = Decimal(str(t.daily_budget)) * period.days
         prev = None if prev_by_team is None else prev_by_team.get(t.name, Decimal(0))
-        teams.append(TeamSummary(t.name, spend, budget, prev, (forecasts or {}).get(t.name)))
-    return Report(model.org_name, period, tuple(lines), total, untagged_total, tuple(teams), tuple(rows))
+        summaries.append(TeamSummary(t.name, spend, _budget(t, period), prev, (forecasts or {}).get(t.name)))
+    credits = sum((r.amount for r in rows if r.amount < 0), Decimal(0))
+    return Report(model.org_name, period, tuple(lines), total, untagged_total, tuple(summaries), tuple(rows), credits)

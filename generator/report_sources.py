@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from generator import names as n
+from generator.errors import AicostError
 from generator.prometheus_api import PrometheusUnavailable, instant_query
 from generator.report import CostRow, Period, money
 
@@ -17,19 +18,25 @@ FOCUS_SERVICE_CATEGORY = {"compute": "compute", "ai and machine learning": "api"
                           "networking": "network", "databases": "other"}
 
 
-class ReportError(Exception):
+# No bill line is a quadrillion dollars; past this an amount is a typo or an attack on Decimal.
+MAX_AMOUNT = Decimal("1e15")
+
+
+class ReportError(AicostError):
     """Bad input for a report: names the file and row, or the URL."""
 
+    def __init__(self, message: str):
+        super().__init__(f"aicost report: {message}")
 
-def _cost(text: str, where: str) -> Decimal:
+
+def _cost(text: str, where: str, what: str = "cost") -> Decimal:
+    """An amount; negative ones are credits, refunds or discounts and are netted, not refused."""
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise ReportError(f"{where}: cost {text!r} is not a number") from None
-    if not value.is_finite():
-        raise ReportError(f"{where}: cost {text!r} is not a number")
-    if value < 0:
-        raise ReportError(f"{where}: cost {text} is negative; a cost row is money spent (put credits in the bill)")
+        raise ReportError(f"{where}: {what} {text!r} is not a number") from None
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
+        raise ReportError(f"{where}: {what} {text!r} is not an amount of money")
     return value
 
 
@@ -42,12 +49,15 @@ def _category(value: str, where: str) -> str:
 def _read(path: Path) -> tuple[list[str], list[dict]]:
     """The header and the rows of a CSV file."""
     try:
-        with path.open(newline="", encoding="utf-8") as f:
+        # utf-8-sig: spreadsheet exports often start with a byte-order mark.
+        with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             rows = list(reader)
             return list(reader.fieldnames or []), rows
     except FileNotFoundError:
         raise ReportError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ReportError(f"{path}: not a readable CSV file ({exc})") from None
 
@@ -77,6 +87,13 @@ def _timestamp(text: str, where: str) -> datetime:
     return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
+def _tag(tags: dict, key: str, where: str) -> str:
+    value = tags.get(key, "")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ReportError(f"{where}: tag {key} must be a name, found {json.dumps(value)}")
+    return str(value).strip()
+
+
 def read_focus(path: Path, period: Period, tag_keys: dict[str, str] | None = None) -> list[CostRow]:
     """FinOps FOCUS 1.x rows whose ChargePeriodStart lies in the period, allocated by their Tags.
 
@@ -104,9 +121,9 @@ def read_focus(path: Path, period: Period, tag_keys: dict[str, str] | None = Non
         category = tags.get("cost_category") or tags.get("category")
         if category is None:
             category = FOCUS_SERVICE_CATEGORY.get((r.get("ServiceCategory") or "").strip().lower(), "other")
-        out.append(CostRow(str(tags.get(keys["team"], "")), str(tags.get(keys["project"], "")),
-                           _category(str(category), f"{where}: tag cost_category"), _cost(r["BilledCost"] or "", where),
-                           path.name))
+        out.append(CostRow(_tag(tags, keys["team"], where), _tag(tags, keys["project"], where),
+                           _category(str(category), f"{where}: tag cost_category"),
+                           _cost(r["BilledCost"] or "", where, "BilledCost"), path.name))
     return out
 
 
@@ -133,15 +150,29 @@ def read_prometheus(url: str, period: Period, now: datetime) -> list[CostRow]:
         else:
             series, at = n.R_TPC_TODAY, now
         for r in _query(url, series, at):
-            m = r["metric"]
-            key = (m.get("team", ""), m.get("project", ""), m.get("category", "other"))
-            out[key] = out.get(key, Decimal(0)) + Decimal(r["value"][1])
+            labels = r["metric"]
+            key = (labels.get("team", ""), labels.get("project", ""), labels.get("category", "other"))
+            out[key] = out.get(key, Decimal(0)) + _sample(url, series, r)
         day = next_day
     if not out and not _query(url, f"count({n.C_TEAM_INFO})", now):
         raise ReportError(f"{url}: the aicost recording rules are not loaded there (no {n.C_TEAM_INFO})")
     return [CostRow(t, p, c if c in n.CATEGORIES else "other", v, "prometheus") for (t, p, c), v in sorted(out.items())]
 
 
+def _sample(url: str, series: str, r: dict) -> Decimal:
+    """The value of one result sample; NaN or infinite money is Prometheus' problem, named."""
+    value = Decimal(r["value"][1])
+    if not value.is_finite():
+        raise ReportError(f"{url}: {series} of {json.dumps(r['metric'], sort_keys=True)} is {r['value'][1]}, "
+                          "not an amount; check the aicost rules there")
+    return value
+
+
 def read_forecasts(url: str, now: datetime) -> dict[str, Decimal]:
-    """Each team's month-end forecast as the rules record it now."""
-    return {r["metric"].get("team", ""): money(Decimal(r["value"][1])) for r in _query(url, n.R_TEAM_FORECAST, now)}
+    """Each team's month-end forecast as the rules record it now (teams whose forecast is not a number are left out)."""
+    out = {}
+    for r in _query(url, n.R_TEAM_FORECAST, now):
+        value = Decimal(r["value"][1])
+        if value.is_finite():
+            out[r["metric"].get("team", "")] = money(value)
+    return out

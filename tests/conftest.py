@@ -13,6 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
+# Which Prometheus the tools tests run against: 2 (Debian 12: 2.42 / Alertmanager 0.25) or 3
+# (Debian sid: 3.5 / 0.33), as scripts/fetch-tools puts them under .tools/. Without .tools the
+# tools on PATH are used.
+LEG = os.environ.get("AICOST_PROMETHEUS_LEG", "2")
+LEG_DIR = ROOT / ".tools" / f"prometheus-{LEG}"
+if (LEG_DIR / "usr" / "bin").is_dir():
+    os.environ["PATH"] = f"{LEG_DIR / 'usr' / 'bin'}{os.pathsep}{os.environ['PATH']}"
+
 
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
@@ -45,11 +53,17 @@ def assert_golden(files: dict[str, bytes], case: str, update: bool) -> None:
 
 
 def require_tool(name: str) -> str:
-    """Path of a real tool; CI (AICOST_REQUIRE_TOOLS=1) fails instead of skipping when it is missing."""
+    """Path of a real tool; CI (AICOST_REQUIRE_TOOLS=1) fails instead of skipping when it is missing.
+
+    A leg whose packages have left Debian's archive (.tools/prometheus-N/UNAVAILABLE) is skipped
+    with the reason, CI or not.
+    """
+    if (LEG_DIR / "UNAVAILABLE").is_file():
+        pytest.skip(f"Prometheus leg {LEG}: {(LEG_DIR / 'UNAVAILABLE').read_text().strip()}")
     path = shutil.which(name)
     if path is None:
         if os.environ.get("AICOST_REQUIRE_TOOLS") == "1":
-            pytest.fail(f"{name} is not installed (apt-get install prometheus prometheus-alertmanager)")
+            pytest.fail(f"{name} is not installed (scripts/fetch-tools puts it under .tools/)")
         pytest.skip(f"{name} is not installed")
     return path
 

@@ -15,12 +15,14 @@ from generator.render import render_all
 from generator.resolve import load_model
 
 
+@pytest.mark.tools
 def test_amtool_check_config():
     r = subprocess.run([require_tool("amtool"), "check-config", str(ROOT / "rendered" / names.ALERTMANAGER_CONFIG)],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+@pytest.mark.tools
 def test_generated_routing_tests_pass():
     require_tool("amtool")
     r = subprocess.run(["sh", str(ROOT / "rendered" / names.ALERTMANAGER_TEST_RUNNER)], capture_output=True, text=True, timeout=300)

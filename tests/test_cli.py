@@ -40,10 +40,10 @@ def test_check_reports_a_hand_edited_a_missing_and_an_extra_file(minimal_specs, 
 
 def test_generate_removes_orphans(minimal_specs, tmp_path):
     out = tmp_path / "rendered"
-    out.mkdir()
-    (out / "stale.yml").write_text("x: 1\n")
     _run("generate", "--specs", str(minimal_specs), "--out", str(out))
-    assert not (out / "stale.yml").exists()
+    (out / "prometheus" / "rules" / "stale.yml").write_text("x: 1\n")
+    _run("generate", "--specs", str(minimal_specs), "--out", str(out))
+    assert not (out / "prometheus" / "rules" / "stale.yml").exists()
     assert (out / "prometheus" / "rules" / "aicost-alerts.yml").exists()
 
 
@@ -61,11 +61,15 @@ def test_a_bad_spec_writes_nothing_and_prints_no_traceback(minimal_specs, tmp_pa
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_validate_writes_nothing(minimal_specs, tmp_path):
-    out = tmp_path / "rendered"
-    r = _run("validate", "--specs", str(minimal_specs), "--out", str(out))
-    assert r.exit_code == 0 and "is valid" in r.output
-    assert not out.exists()
+def test_validate_writes_nothing(minimal_specs, tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    before = sorted(p for p in tmp_path.rglob("*"))
+    r = _run("validate", "--specs", str(minimal_specs))
+    assert r.exit_code == 0, r.output
+    assert "is valid" in r.output
+    assert sorted(p for p in tmp_path.rglob("*")) == before
 
 
 def test_usage_error_exits_2():

@@ -15,6 +15,8 @@ from generator.render.alertmanager import expected_receivers
 from generator.resolve import load_model
 from generator.stack import Stack
 
+pytestmark = pytest.mark.tools
+
 
 @pytest.fixture(scope="module")
 def stack():
@@ -22,7 +24,7 @@ def stack():
     if not shutil.which("alertmanager"):
         require_tool("prometheus-alertmanager")
     model, _ = load_model(ROOT / "specs")
-    with Stack(model, ROOT / "specs", simulate=4) as s:
+    with Stack(model, simulate=4) as s:
         yield s
 
 

@@ -6,6 +6,7 @@ import base64
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from types import SimpleNamespace
@@ -102,6 +103,7 @@ def test_nvml_missing_gives_one_clear_line_and_exit_1():
     assert r.stderr.count("\n") == 1 and r.stderr.startswith("aicost exporter: ") and "--simulate" in r.stderr
 
 
+@pytest.mark.tools
 def test_exposition_passes_promtool_check_metrics():
     from exporter.simulate import SimulatedGpus
 
@@ -209,3 +211,26 @@ def test_library_and_rules_share_metric_names():
     assert {m.name for m in t.request_cost.collect()} == {n.REQUEST_COST}
     assert {m.name + "_total" for m in t.tokens.collect()} == {n.API_TOKENS}
     assert {m.name + "_total" for m in t.spend.collect()} == {n.SPEND}
+
+
+def test_concurrent_scrapes_share_one_collection():
+    """Scrapers that overlap a collection wait for it and get its result; the GPUs are read once."""
+    from exporter.server import SingleFlight
+
+    class Slow:
+        def __init__(self):
+            self.calls = 0
+
+        def collect(self):
+            self.calls += 1
+            time.sleep(0.2)
+            return [f"family-{self.calls}"]
+
+    slow = Slow()
+    flight = SingleFlight(slow)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(list(flight.collect()))) for _ in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert slow.calls == 1 and results == [["family-1"]] * 8
+    assert list(flight.collect()) == ["family-2"]  # a later scrape collects anew

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from conftest import FIXTURES, ROOT, assert_golden
-from generator.output import diff_tree
+from generator.output import diff_tree, with_marker
 from generator.render import render_all
 from generator.resolve import load_model
 
@@ -18,7 +18,7 @@ def test_minimal_spec_matches_golden(update_golden):
 
 
 def test_bundled_specs_match_committed_rendered():
-    diffs = diff_tree(_render(ROOT / "specs"), ROOT / "rendered", "rendered")
+    diffs = diff_tree(with_marker(_render(ROOT / "specs")), ROOT / "rendered", "rendered")
     assert not diffs, "rendered/ is stale; run `aicost generate`\n" + "\n".join(diffs)[:5000]
 
 

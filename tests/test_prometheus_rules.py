@@ -28,11 +28,13 @@ def rendered_minimal(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.tools
 def test_rules_pass_promtool_check():
     r = _promtool("check", "rules", *sorted(str(p) for p in (ROOT / "rendered" / names.RULES_DIR).glob("*.yml")), cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
+@pytest.mark.tools
 def test_prometheus_config_passes_promtool_check():
     r = _promtool("check", "config", str(ROOT / "rendered" / names.PROMETHEUS_CONFIG), cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -45,6 +47,7 @@ def _run_all(files: list[Path]) -> list[str]:
     return [f"{f.name}:\n{r.stdout}{r.stderr}" for f, r in results if r.returncode != 0]
 
 
+@pytest.mark.tools
 def test_generated_edge_tests_pass_for_the_bundled_specs():
     files = sorted((ROOT / "rendered" / names.RULE_TESTS_DIR).glob("*.yml"))
     assert len(files) >= 6
@@ -52,11 +55,13 @@ def test_generated_edge_tests_pass_for_the_bundled_specs():
     assert not failures, "\n".join(failures)[:20000]
 
 
+@pytest.mark.tools
 def test_generated_edge_tests_pass_for_the_minimal_specs(rendered_minimal):
     failures = _run_all(sorted((rendered_minimal / names.RULE_TESTS_DIR).glob("*.yml")))
     assert not failures, "\n".join(failures)[:20000]
 
 
+@pytest.mark.tools
 def test_hand_written_semantics():
     failures = _run_all(sorted((ROOT / "tests" / "promtool").glob("*.test.yml")))
     assert not failures, "\n".join(failures)[:20000]

@@ -65,11 +65,12 @@ def test_focus_rows_in_the_period_allocated_by_their_tags():
 
 @pytest.mark.parametrize("content,message", [
     ("cost,team,project,category\n12.5,search,p,api\nabc,search,p,api\n", "{f}:3: cost 'abc' is not a number"),
-    ("cost,team,project,category\n-3,search,p,api\n", "{f}:2: cost -3 is negative; a cost row is money spent (put credits in the bill)"),
+    ("cost,team,project,category\n1e400,search,p,api\n", "{f}:2: cost '1e400' is not an amount of money"),
+    ("cost,team,project,category\nNaN,search,p,api\n", "{f}:2: cost 'NaN' is not an amount of money"),
     ("cost,team,project,category\n3,search,p,gpu\n", "{f}:2: category 'gpu' is not one of api, compute, inference, training, storage, network, other"),
     ("cost,team,project,category\n3,search,p,api,extra\n", "{f}:2: expected 4 fields (cost,team,project,category)"),
     ("amount,team\n3,search\n", "{f}: missing column(s) cost, project, category; expected a header cost,team,project,category"),
-], ids=["not a number", "negative", "unknown category", "extra field", "wrong header"])
+], ids=["not a number", "absurdly large", "NaN", "unknown category", "extra field", "wrong header"])
 def test_bad_csv_rows_are_named_and_nothing_is_printed(tmp_path, content, message):
     f = tmp_path / "costs.csv"
     f.write_text(content)

@@ -2,26 +2,54 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from generator import names as n
-from generator.model import Model
+from generator.model import Model, ScrapeTarget
+
+
+def _connection(t: ScrapeTarget) -> dict:
+    """What Prometheus needs to connect to a target beyond its address: scheme, TLS, basic auth."""
+    out: dict = {}
+    if t.scheme != "http":
+        out["scheme"] = t.scheme
+    if t.tls is not None:
+        tls = {k: v for k, v in vars(t.tls).items() if v not in (None, False)}
+        out["tls_config"] = tls
+    if t.basic_auth is not None:
+        out["basic_auth"] = {"username": t.basic_auth.username, "password_file": t.basic_auth.password_file}
+    return out
+
+
+def _jobs(job: str, targets: tuple[ScrapeTarget, ...], base: dict) -> list[dict]:
+    """One scrape config per distinct connection; all of them keep the job label `job`.
+
+    Prometheus sets connection settings per scrape config and refuses two configs of one job
+    name, so targets with their own TLS or auth get a config of their own whose `job` label is
+    relabelled back to `job`: the rules and dashboards see a single job.
+    """
+    groups: dict[str, tuple[dict, list[str]]] = {}
+    for t in targets:
+        conn = _connection(t)
+        key = repr(sorted(conn.items()))
+        groups.setdefault(key, (conn, []))[1].append(t.address)
+    out = []
+    for i, (key, (conn, addresses)) in enumerate(groups.items()):
+        name = job if i == 0 else f"{job}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+        cfg = {"job_name": name, **base, **conn, "static_configs": [{"targets": addresses}]}
+        if name != job:
+            cfg["relabel_configs"] = [{"target_label": "job", "replacement": job}]
+        out.append(cfg)
+    return out
 
 
 def render_prometheus_config(model: Model) -> dict:
     """A complete Prometheus configuration that loads the rendered rules."""
-    scrape = [{
-        "job_name": n.EXPORTER_JOB,
-        # The exporter sets `instance` to the cloud instance id and carries the host's tags
-        # (team, project, ...). honor_labels keeps them instead of Prometheus' target address.
-        "honor_labels": True,
-        "scrape_interval": model.scrape_interval,
-        "static_configs": [{"targets": list(model.exporter_targets)}],
-    }]
+    # The exporter sets `instance` to the cloud instance id and carries the host's tags
+    # (team, project, ...). honor_labels keeps them instead of Prometheus' target address.
+    scrape = _jobs(n.EXPORTER_JOB, model.exporter_targets, {"honor_labels": True, "scrape_interval": model.scrape_interval})
     if model.app_targets:
-        scrape.append({
-            "job_name": n.APP_JOB,
-            "scrape_interval": model.scrape_interval,
-            "static_configs": [{"targets": list(model.app_targets)}],
-        })
+        scrape += _jobs(n.APP_JOB, model.app_targets, {"scrape_interval": model.scrape_interval})
     return {
         "global": {"scrape_interval": model.scrape_interval, "evaluation_interval": model.evaluation_interval,
                    "external_labels": {"aicost_org": model.org_name}},

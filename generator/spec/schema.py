@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from generator import names
 from generator.spec.types import (
-    DURATION_RE, EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE, NAME_RE,
-    NAME_RULE, PATH_RE, URL_RE, Bool, Field, ListOf, MapOf, Num, Obj, Str,
+    EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE, NAME_RE, NAME_RULE, PATH_RE,
+    Bool, Duration, Field, HostPort, ListOf, MapOf, Num, Obj, OneOf, Str, Url,
 )
 
 NAME = Str(NAME_RE, NAME_RULE)
 LABEL_VALUE = Str(LABEL_VALUE_RE, LABEL_VALUE_RULE)
 EMAIL = Str(EMAIL_RE, "an e-mail address such as lead@example.com")
-DURATION = Str(DURATION_RE, "a Prometheus duration such as 30s, 5m, 1h or 1h30m")
-URL = Str(URL_RE, "an http:// or https:// URL without spaces or quotes")
+DURATION = Duration()
+POSITIVE_DURATION = Duration(positive=True)
+URL = Url()
+HOST_PORT = HostPort()
 SECRET_FILE = Str(PATH_RE, "an absolute path to a file holding the secret (secrets never go in the spec)")
+FILE = Str(PATH_RE, "an absolute path on the Prometheus host")
 POSITIVE = Num(0, exclusive=True)
 NON_NEGATIVE = Num(0)
 RATIO = Num(0, exclusive=True, maximum=10)
@@ -67,6 +70,28 @@ ALERT_FOR_DEFAULTS = {
     names.A_DATA_MISSING: "0m",  # the silence window is in the expression (silence_window)
 }
 
+def target_address(target) -> str:
+    """host:port of a scrape target in either form."""
+    return target["target"] if isinstance(target, dict) else target
+
+
+# A scrape target: "host:port", or a map when the target needs HTTPS or basic auth.
+TARGET = OneOf(HOST_PORT, Obj({
+    "target": Field(HOST_PORT, required=True),
+    "scheme": Field(Str(choices=("http", "https")), default="http"),
+    "tls": Field(Obj({
+        "ca_file": Field(FILE, description="CA certificate that signed the target's certificate"),
+        "cert_file": Field(FILE, description="client certificate, with key_file"),
+        "key_file": Field(SECRET_FILE, description="client key, with cert_file"),
+        "server_name": Field(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), description="name to verify the certificate against"),
+        "insecure_skip_verify": Field(Bool(), default=False),
+    }), description="TLS settings (scheme: https)"),
+    "basic_auth": Field(Obj({
+        "username": Field(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), required=True),
+        "password_file": Field(SECRET_FILE, required=True),
+    }), description="HTTP basic auth; the password only as a file"),
+}), what="host:port, or a map with target, scheme, tls, basic_auth")
+
 ORG_FILE = Obj({
     "org": Field(Obj({
         "name": Field(LABEL_VALUE, required=True, description="organisation name shown on dashboards and mails"),
@@ -91,18 +116,18 @@ ORG_FILE = Obj({
     "thresholds": Field(thresholds_obj(team=False), default={}),
     "alert_for": Field(Obj({a: Field(DURATION, default=d) for a, d in ALERT_FOR_DEFAULTS.items()},
                            description="how long each alert's condition must hold before it fires"), default={}),
-    "evaluation_interval": Field(DURATION, default="1m", description="rule evaluation interval in the rendered prometheus.yml"),
-    "scrape_interval": Field(DURATION, default="15s", description="scrape interval of the exporter and app jobs (at most 5m)"),
-    "untagged_spend_window": Field(DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
-    "training_window": Field(DURATION, default="30d", description="an experiment's spend is its spend over this window"),
-    "silence_window": Field(DURATION, default="30m", description="AICostDataMissing: silent this long after reporting in the last day"),
+    "evaluation_interval": Field(POSITIVE_DURATION, default="1m", description="rule evaluation interval in the rendered prometheus.yml"),
+    "scrape_interval": Field(POSITIVE_DURATION, default="15s", description="scrape interval of the exporter and app jobs (at most 5m)"),
+    "untagged_spend_window": Field(POSITIVE_DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
+    "training_window": Field(POSITIVE_DURATION, default="30d", description="an experiment's spend is its spend over this window"),
+    "silence_window": Field(POSITIVE_DURATION, default="30m", description="AICostDataMissing: silent this long after reporting in the last day"),
     "finance_emails": Field(ListOf(EMAIL, unique=True), default=(),
                             description="who gets the cost report with --send, besides every team owner"),
-    "exporter_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=("127.0.0.1:9400",),
+    "exporter_targets": Field(ListOf(TARGET, unique=True, unique_key=target_address), default=("127.0.0.1:9400",),
                               description="scrape targets of the aicost GPU exporter"),
-    "app_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=(),
+    "app_targets": Field(ListOf(TARGET, unique=True, unique_key=target_address), default=(),
                          description="scrape targets of applications instrumented with track_ai_call"),
-    "alertmanager_targets": Field(ListOf(Str(LABEL_VALUE_RE, "host:port"), unique=True), default=("127.0.0.1:9093",)),
+    "alertmanager_targets": Field(ListOf(HOST_PORT, unique=True), default=("127.0.0.1:9093",)),
 })
 
 PRICES_FILE = Obj({
@@ -129,15 +154,15 @@ _RECEIVER = Obj({
         "to": Field(ListOf(EMAIL, min_items=1, unique=True), required=True),
     })),
     "webhook": Field(Obj({
-        "url": Field(URL, required=True, description="the webhook URL (not a secret: Alertmanager 0.25 has no url_file)"),
+        "url": Field(URL, required=True, description="the webhook URL, without credentials (Alertmanager 0.25 has no url_file)"),
         "credentials_file": Field(SECRET_FILE, description="bearer token file, sent as Authorization: Bearer"),
     })),
 }, description="exactly one of pagerduty, slack, email, webhook")
 
 _TIMING = Obj({
     "group_wait": Field(DURATION),
-    "group_interval": Field(DURATION),
-    "repeat_interval": Field(DURATION),
+    "group_interval": Field(POSITIVE_DURATION),
+    "repeat_interval": Field(POSITIVE_DURATION),
 })
 
 ALERTING_FILE = Obj({
@@ -154,7 +179,7 @@ ALERTING_FILE = Obj({
         "warning": Field(_TIMING, default={}),
     }), default={}),
     "smtp": Field(Obj({
-        "smarthost": Field(Str(LABEL_VALUE_RE, "host:port"), required=True),
+        "smarthost": Field(HOST_PORT, required=True),
         "from": Field(EMAIL, required=True),
         "auth_username": Field(LABEL_VALUE),
         "auth_password_file": Field(SECRET_FILE),

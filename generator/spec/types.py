@@ -11,8 +11,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from generator.durations import DURATION_RE, seconds
 from generator.errors import Problems
-from generator.spec.yamlload import Document
+from generator.spec.yamlload import Document, dotted
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 NAME_RULE = "use letters, digits, '.', '_' and '-' (at most 63), starting with a letter or digit"
@@ -21,9 +22,18 @@ LABEL_VALUE_RE = re.compile(r"^[^\"'{}\\\n\r\t`$]{1,128}$")
 LABEL_VALUE_RULE = "at most 128 characters, without quotes, braces, backslashes, '$', '`' or line breaks"
 LABEL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-DURATION_RE = re.compile(r"^(?:[0-9]+(?:ms|s|m|h|d|w|y))+$")
 URL_RE = re.compile(r"^https?://[^\s\"'{}\\]+$")
+# host:port as Prometheus and Alertmanager take it (a name, an IPv4 address or [an IPv6 one]).
+HOST_PORT_RE = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,252})|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})$")
 PATH_RE = re.compile(r"^/[^\s\"'{}\\]*$")
+
+
+def _finite(x) -> bool:
+    """A number usable as a float: not inf or nan, and not an integer with hundreds of digits."""
+    try:
+        return math.isfinite(x) and abs(float(x)) < 1e300
+    except OverflowError:
+        return False
 
 
 def show(value) -> str:
@@ -37,16 +47,10 @@ def show(value) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 80 else repr(value[:77] + "...")
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "a number with hundreds of digits"
     return str(value)
-
-
-def dotted(path: tuple) -> str:
-    """A YAML path as written in messages: a.b[0].c."""
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
 
 
 @dataclass
@@ -114,6 +118,66 @@ class Str(Type):
 
 
 @dataclass
+class Duration(Str):
+    """A Prometheus duration (units in decreasing order, as Prometheus parses them), optionally > 0."""
+
+    positive: bool = False
+
+    def __post_init__(self):
+        self.pattern = DURATION_RE
+        self.rule = self.rule or ("a Prometheus duration such as 30s, 5m, 1h or 1h30m (units from the largest, "
+                                  "each once)" + (", not zero" if self.positive else ""))
+
+    def check(self, value, path, ctx):
+        value = super().check(value, path, ctx)
+        if value is not None and self.positive and seconds(value) == 0:
+            ctx.error(path, f"{show(value)} is not valid: {self.rule}")
+            return None
+        return value
+
+
+@dataclass
+class Url(Str):
+    """An http(s) URL; credentials in it are refused (they would be committed to rendered/)."""
+
+    def __post_init__(self):
+        self.pattern = URL_RE
+        self.rule = self.rule or "an http:// or https:// URL without spaces or quotes"
+
+    def check(self, value, path, ctx):
+        value = super().check(value, path, ctx)
+        if value is None:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if "@" in parts.netloc:
+            ctx.error(path, "a URL must not carry credentials (user:password@): they would be written to rendered/ "
+                            "and committed; put the token in a file and name it with credentials_file")
+            return None
+        if not parts.hostname:
+            ctx.error(path, f"{show(value)} is not valid: {self.rule}")
+            return None
+        return value
+
+
+@dataclass
+class HostPort(Str):
+    """host:port, with a port from 1 to 65535."""
+
+    def __post_init__(self):
+        self.pattern = HOST_PORT_RE
+        self.rule = self.rule or "host:port, such as smtp.example.com:587 (the port is required)"
+
+    def check(self, value, path, ctx):
+        value = super().check(value, path, ctx)
+        if value is not None and not 1 <= int(HOST_PORT_RE.match(value).group(1)) <= 65535:
+            ctx.error(path, f"{show(value)} is not valid: the port must be from 1 to 65535")
+            return None
+        return value
+
+
+@dataclass
 class Num(Type):
     """A number with bounds; `what` names it in messages ("a positive number")."""
 
@@ -135,7 +199,7 @@ class Num(Type):
         return noun
 
     def check(self, value, path, ctx):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
         if ok and self.integer and not float(value).is_integer():
             ok = False
         if ok and self.minimum is not None:
@@ -180,6 +244,7 @@ class ListOf(Type):
     min_items: int = 0
     unique: bool = False
     description: str = ""
+    unique_key: object = None  # item -> what must be unique (default: the item itself)
 
     def check(self, value, path, ctx):
         if not isinstance(value, list):
@@ -194,10 +259,11 @@ class ListOf(Type):
             if c is None:
                 continue
             if self.unique:
-                if c in seen:
-                    ctx.error(path + (i,), f"{show(c)} is listed twice")
+                key = self.unique_key(c) if self.unique_key else c
+                if key in seen:
+                    ctx.error(path + (i,), f"{show(key)} is listed twice")
                     continue
-                seen.add(c)
+                seen.add(key)
             out.append(c)
         return tuple(out)
 
@@ -291,3 +357,24 @@ class Obj(Type):
         if req:
             s["required"] = req
         return self._doc(s)
+
+
+@dataclass
+class OneOf(Type):
+    """A scalar shorthand or its full map (for instance a scrape target: "host:port" or {target: ...})."""
+
+    short: Type
+    full: Type
+    what: str = ""
+    description: str = ""
+
+    def check(self, value, path, ctx):
+        if isinstance(value, dict):
+            return self.full.check(value, path, ctx)
+        if isinstance(value, str):
+            return self.short.check(value, path, ctx)
+        ctx.error(path, f"{show(value)} is not valid; expected {self.what}")
+        return None
+
+    def json_schema(self):
+        return self._doc({"oneOf": [self.short.json_schema(), self.full.json_schema()]})

@@ -67,7 +67,10 @@ def _scalar(node: yaml.ScalarNode):
     if _BOOL.match(v):
         return v.lower() == "true"
     if _INT.match(v):
-        return int(v)
+        try:
+            return int(v)
+        except ValueError:  # past Python's limit on digits: kept as text, so the schema refuses it
+            return v
     if _FLOAT.match(v):
         return float(v)
     if v in (".inf", "+.inf", ".Inf", "+.Inf"):
@@ -79,38 +82,71 @@ def _scalar(node: yaml.ScalarNode):
     return v
 
 
-def _where(doc: Document, path: tuple) -> str:
-    return ".".join(map(str, doc.prefix + path))
-
-
-def _build(node, path: tuple, doc: Document, problems: Problems):
-    line = node.start_mark.line + 1
-    doc.lines[path] = line
-    if node.tag not in _ALLOWED_TAGS:
-        problems.add(doc.file, line, _where(doc, path),
-                     f"YAML tag {node.tag} is not allowed; a spec holds plain maps, lists and scalars")
-        return None
-    cls = type(node)
-    if cls is yaml.ScalarNode:
-        return _scalar(node)
-    if cls is yaml.SequenceNode:
-        return [_build(n, path + (i,), doc, problems) for i, n in enumerate(node.value)]
-    out: dict = {}
-    lines = doc.lines
-    for knode, vnode in node.value:
-        if type(knode) is not yaml.ScalarNode:
-            problems.add(doc.file, knode.start_mark.line + 1, _where(doc, path),
-                         "a key must be a plain string, found a nested map or list")
-            continue
-        key = knode.value  # keys are names: `no`, `on`, `1.0` stay exactly as written
-        kpath = path + (key,)
-        if key in out:
-            problems.add(doc.file, knode.start_mark.line + 1, _where(doc, kpath),
-                         f"duplicate key '{key}' (first on line {lines[kpath]})")
-            continue
-        out[key] = _build(vnode, kpath, doc, problems)
-        lines[kpath] = knode.start_mark.line + 1  # a key's line, not its value's
+def dotted(path: tuple) -> str:
+    """A YAML path as written in messages: a.b[0].c."""
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
     return out
+
+
+def _where(doc: Document, path: tuple) -> str:
+    return dotted(doc.prefix + path)
+
+
+class _Builder:
+    """Builds plain data from composed nodes; refuses YAML aliases.
+
+    An alias (`*name`) is the same node object as its anchor, so a few hundred bytes of nested
+    aliases expand into gigabytes when copied out (the "billion laughs"). A spec has no need for
+    them: seeing a node twice is an error at the line of the key that uses it.
+    """
+
+    def __init__(self, doc: Document, problems: Problems):
+        self.doc, self.problems = doc, problems
+        self.seen: set[int] = set()
+        self.alias_lines: set[int] = set()
+
+    def build(self, node, path: tuple, line: int):
+        doc = self.doc
+        doc.lines[path] = line
+        if id(node) in self.seen:
+            if line not in self.alias_lines:  # one line with many aliases is one problem
+                self.alias_lines.add(line)
+                self.problems.add(doc.file, line, _where(doc, path),
+                                  "YAML aliases (*name) are not allowed in specs; write the value out")
+            return None
+        self.seen.add(id(node))
+        if node.tag not in _ALLOWED_TAGS:
+            self.problems.add(doc.file, line, _where(doc, path),
+                              f"YAML tag {node.tag} is not allowed; a spec holds plain maps, lists and scalars")
+            return None
+        cls = type(node)
+        if cls is yaml.ScalarNode:
+            return _scalar(node)
+        if cls is yaml.SequenceNode:
+            # An aliased item is reported at the list's line: the node's own mark is the anchor's.
+            return [self.build(n, path + (i,), line if id(n) in self.seen else n.start_mark.line + 1)
+                    for i, n in enumerate(node.value)]
+        return self._mapping(node, path)
+
+    def _mapping(self, node, path: tuple) -> dict:
+        doc, lines = self.doc, self.doc.lines
+        out: dict = {}
+        for knode, vnode in node.value:
+            kline = knode.start_mark.line + 1
+            if type(knode) is not yaml.ScalarNode:
+                self.problems.add(doc.file, kline, _where(doc, path), "a key must be a plain string, found a nested map or list")
+                continue
+            key = knode.value  # keys are names: `no`, `on`, `1.0` stay exactly as written
+            kpath = path + (key,)
+            if key in out:
+                self.problems.add(doc.file, kline, _where(doc, kpath), f"duplicate key '{key}' (first on line {lines[kpath]})")
+                continue
+            # An alias value is reported at its key's line: the node's own mark is the anchor's.
+            out[key] = self.build(vnode, kpath, kline if id(vnode) in self.seen else vnode.start_mark.line + 1)
+            lines[kpath] = kline  # a key's line, not its value's
+        return out
 
 
 def load_document(path: Path, display: str, problems: Problems, prefix: tuple = ()) -> Document | None:
@@ -147,5 +183,5 @@ def load_document(path: Path, display: str, problems: Problems, prefix: tuple = 
     if node is None:
         problems.add(display, 0, "", "file is empty; expected a map of settings")
         return None
-    doc.data = _build(node, (), doc, problems)
+    doc.data = _Builder(doc, problems).build(node, (), node.start_mark.line + 1)
     return doc

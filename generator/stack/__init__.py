@@ -1,7 +1,9 @@
 """The whole stack on loopback: exporter -> Prometheus -> Alertmanager -> a webhook sink.
 
 Used by `aicost demo` and by the end-to-end test. Everything listens on 127.0.0.1 only, runs
-from a temporary folder, and is stopped by `Stack.stop()` (also on Ctrl-C in the demo).
+from a temporary folder, and is stopped by `Stack.stop()`: use the stack as a context manager,
+so that a failed start, an error, Ctrl-C or SIGTERM stops every process it started, by pid,
+and removes the folder.
 """
 
 from __future__ import annotations
@@ -11,26 +13,28 @@ import random
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from generator import names as n
-from generator.model import Model
+from generator.errors import AicostError
+from generator.model import Model, ScrapeTarget
 from generator.output import to_yaml, write_tree
 from generator.prometheus_api import instant_query
+from generator.stack.sink import WebhookSink
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = ("prometheus-alertmanager", "alertmanager")  # Debian's name, upstream's name
 
 
-class StackError(Exception):
+class StackError(AicostError):
     """The stack cannot start: a missing binary, a port in use, a process that died."""
+
+    def __init__(self, message: str):
+        super().__init__(f"aicost demo: {message}")
 
 
 def free_port() -> int:
@@ -61,80 +65,10 @@ class Ports:
     sink: int = field(default_factory=free_port)
 
 
-@dataclass
-class Notification:
-    """One webhook that reached the sink: which receiver, and its alerts."""
-
-    receiver: str
-    status: str
-    alerts: list
-
-
-class WebhookSink:
-    """Collects Alertmanager webhook notifications; every receiver posts to /<receiver>."""
-
-    def __init__(self, port: int):
-        self.notifications: list[Notification] = []
-        self._taken = 0
-        self._lock = threading.Lock()
-        self.arrived = threading.Condition(self._lock)
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                with sink.arrived:
-                    sink.notifications.append(Notification(body.get("receiver", self.path.strip("/")),
-                                                           body.get("status", ""), body.get("alerts", [])))
-                    sink.arrived.notify_all()
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def _matching(self, alertname: str, labels: dict) -> dict[str, list]:
-        out: dict[str, list] = {}
-        for note in self.notifications:
-            for a in note.alerts:
-                if a["labels"].get("alertname") == alertname and all(a["labels"].get(k) == v for k, v in labels.items()):
-                    out.setdefault(note.receiver, []).append(a)
-        return out
-
-    def received(self, alertname: str, **labels) -> dict[str, list]:
-        """receiver -> alerts named `alertname` (with these labels) that reached it."""
-        with self._lock:
-            return self._matching(alertname, labels)
-
-    def wait_for(self, alertname: str, receivers: set[str], timeout: float, **labels) -> dict[str, list]:
-        """Block until the alert reached every receiver in `receivers` (or time out); return what arrived."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while True:
-                got = self._matching(alertname, labels)
-                if receivers <= set(got) or time.monotonic() >= deadline:
-                    return got
-                self.arrived.wait(max(0.0, min(1.0, deadline - time.monotonic())))
-
-    def take_new(self) -> list[Notification]:
-        """The notifications that arrived since the last call."""
-        with self._lock:
-            new = self.notifications[self._taken:]
-            self._taken = len(self.notifications)
-        return new
-
-    def close(self) -> None:
-        """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-
-
 def fast_model(model: Model, ports: Ports, interval: str = "1s") -> Model:
     """The spec with loopback targets and a speed-up: short scrape/evaluation intervals, `for: 0s`."""
-    return replace(model, exporter_targets=(f"127.0.0.1:{ports.exporter}",), app_targets=(f"127.0.0.1:{ports.app}",),
+    return replace(model, exporter_targets=(ScrapeTarget(f"127.0.0.1:{ports.exporter}"),),
+                   app_targets=(ScrapeTarget(f"127.0.0.1:{ports.app}"),),
                    alertmanager_targets=(f"127.0.0.1:{ports.alertmanager}",), evaluation_interval=interval,
                    scrape_interval=interval, alert_for=tuple((a, "0s") for a, _ in model.alert_for))
 
@@ -183,51 +117,66 @@ def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30)
 class Stack:
     """Renders the spec into a temporary folder and runs every part on 127.0.0.1."""
 
-    def __init__(self, model: Model, specs: Path, ports: Ports | None = None, simulate: int = 4, interval: str = "1s"):
+    def __init__(self, model: Model, ports: Ports | None = None, simulate: int = 4, interval: str = "1s"):
         self.ports = ports or Ports()
         for name, port in vars(self.ports).items():
             if not port_free(port):
                 raise StackError(f"port {port} ({name}) is already in use on 127.0.0.1; choose another with --{name}-port")
-        self.specs, self.simulate = specs, simulate
+        self._binaries = (_which(PROMETHEUS), _which(ALERTMANAGER))
+        self.spec_model, self.simulate = model, simulate
         self.model = fast_model(model, self.ports, interval)
-        self.dir = Path(tempfile.mkdtemp(prefix="aicost-stack-"))
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.sink: WebhookSink | None = None
         self.app = None
         self.tracker = None
+        self.dir: Path | None = None
         self._rng = random.Random(7)  # the same demo traffic every run
-        self._binaries = (_which(PROMETHEUS), _which(ALERTMANAGER))
 
-    def start(self) -> "Stack":
-        """Start the sink, the app, the exporter, Alertmanager and Prometheus; wait until each answers."""
-        from prometheus_client import CollectorRegistry
-
-        from exporter.library import CostTracker
-        from exporter.server import serve
+    def _files(self) -> dict[str, bytes]:
+        """The rendered tree, with Alertmanager's receivers redirected to the sink."""
         from generator.render import render_all
         from generator.render.alertmanager import render_alertmanager
 
-        out = self.dir / "rendered"
-        write_tree(render_all(self.model), out)
+        files = render_all(self.model)
         am = redirect_receivers(render_alertmanager(self.model), f"http://127.0.0.1:{self.ports.sink}")
-        (out / n.ALERTMANAGER_CONFIG).write_bytes(to_yaml(am))
+        files[n.ALERTMANAGER_CONFIG] = to_yaml(am)
+        return files
+
+    def start(self) -> "Stack":
+        """Start the sink, the app, the exporter, Alertmanager and Prometheus; wait until each answers.
+
+        On failure, whatever was started is still recorded: call stop() (the context manager does).
+        """
+        from prometheus_client import CollectorRegistry
+
+        from exporter.collector import GpuCostCollector, GpuPrices, HostTags
+        from exporter.library import CostTracker, Price
+        from exporter.server import serve
+        from exporter.simulate import SimulatedGpus
+
+        self.dir = Path(tempfile.mkdtemp(prefix="aicost-stack-"))
+        out = self.dir / "rendered"
+        write_tree(self._files(), out)
         self.sink = WebhookSink(self.ports.sink)
+        model = self.model
         registry = CollectorRegistry()
-        self.tracker = CostTracker.from_specs(self.specs, registry=registry)
+        prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in model.models}
+        self.tracker = CostTracker(prices, {t.name: t.projects for t in model.teams}, registry=registry)
         self.app = serve(registry, "127.0.0.1", self.ports.app)
+        team = model.teams[0]
+        gpus = CollectorRegistry()
+        gpus.register(GpuCostCollector(SimulatedGpus(self.simulate),
+                                       GpuPrices((g.name, g.hourly, g.nvml_names) for g in model.gpus),
+                                       HostTags("i-0demo", team.name, team.projects[0], team.environment,
+                                                team.cost_center, team.owner)))
+        self.exporter = serve(gpus, "127.0.0.1", self.ports.exporter)
         prom_bin, am_bin = self._binaries
-        team = self.model.teams[0]
-        self._spawn("exporter", [sys.executable, "-m", "exporter", "--specs", str(self.specs), "--simulate", str(self.simulate),
-                                 "--port", str(self.ports.exporter), "--team", team.name, "--project", team.projects[0],
-                                 "--environment", team.environment, "--cost-center", team.cost_center,
-                                 "--owner", team.owner, "--instance", "i-0demo"], cwd=Path(__file__).resolve().parent.parent)
         self._spawn("alertmanager", [am_bin, f"--config.file={out / n.ALERTMANAGER_CONFIG}",
                                      f"--storage.path={self.dir / 'am'}", f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
                                      "--cluster.listen-address="])
         self._spawn("prometheus", [prom_bin, f"--config.file={out / n.PROMETHEUS_CONFIG}",
                                    f"--storage.tsdb.path={self.dir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.ports.prometheus}"])
-        for name, url in (("exporter", f"http://127.0.0.1:{self.ports.exporter}/metrics"),
-                          ("alertmanager", f"http://127.0.0.1:{self.ports.alertmanager}/-/ready"),
+        for name, url in (("alertmanager", f"http://127.0.0.1:{self.ports.alertmanager}/-/ready"),
                           ("prometheus", f"http://127.0.0.1:{self.ports.prometheus}/-/ready")):
             _wait_http(url, dict(self.procs)[name], name)
         self._wait_scraped()
@@ -244,8 +193,10 @@ class Stack:
             time.sleep(0.3)
         raise StackError(f"Prometheus did not scrape the exporter and the app within {timeout:.0f}s")
 
-    def _spawn(self, name: str, argv: list[str], cwd: Path | None = None) -> None:
-        self.procs.append((name, subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
+    def _spawn(self, name: str, argv: list[str]) -> None:
+        # Its own process group: a Ctrl-C meant for the demo reaches the demo, which stops these by pid.
+        self.procs.append((name, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                                  start_new_session=True)))
 
     def query(self, promql: str) -> list[dict]:
         """An instant query against the stack's Prometheus."""
@@ -260,22 +211,22 @@ class Stack:
         """Realistic calls through the library: a team/model/endpoint mix, a few thousand tokens each."""
         mixes = [(t.name, m.name) for t in self.model.teams for m in self.model.models[:2]]
         for _ in range(calls):
-            team, model = self._rng.choice(mixes)
-            self.tracker.track(model, team, self._rng.choice(["/search", "/chat", "/summarize"]),
+            team, model_name = self._rng.choice(mixes)
+            self.tracker.track(model_name, team, self._rng.choice(["/search", "/chat", "/summarize"]),
                                self._rng.randint(500, 4000), self._rng.randint(50, 800))
 
     def runaway(self, team_name: str) -> tuple[int, str]:
         """A runaway batch job: calls of 10M input tokens of the dearest model until the team's daily
-        budget is 120 % spent; returns (calls, model)."""
+        budget is 120 % spent; returns (calls, AI model)."""
         team = self.model.team(team_name)
-        dearest = max(self.model.models, key=lambda m: m.input_per_million)
+        dearest = max(self.model.models, key=lambda price: price.input_per_million)
         calls = int(team.daily_budget * 1.2 / (dearest.input_per_million * 10)) + 1
         for _ in range(calls):
             self.tracker.track(dearest.name, team.name, "/batch", 10_000_000, 0)
         return calls, dearest.name
 
     def stop(self) -> None:
-        """Stop everything started, by pid, and remove the temporary folder."""
+        """Stop everything started, by pid, and remove the temporary folder; safe after a partial start."""
         for _, proc in reversed(self.procs):
             if proc.poll() is None:
                 proc.terminate()
@@ -288,14 +239,18 @@ class Stack:
             if proc.stderr:
                 proc.stderr.close()
         self.procs.clear()
-        if self.app is not None:
-            self.app.shutdown()
-            self.app.server_close()
-            self.app = None
+        for server in ("app", "exporter"):
+            httpd = getattr(self, server, None)
+            if httpd is not None:
+                httpd.shutdown()
+                httpd.server_close()
+                setattr(self, server, None)
         if self.sink is not None:
             self.sink.close()
             self.sink = None
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir = None
 
     def __enter__(self) -> "Stack":
         try:

@@ -1,0 +1,18 @@
+"""The one way into a spec folder: load and check it, or raise SpecError. Never prints, never exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.errors import AicostError, Problem
+from generator.model import Model
+
+
+def load_spec(specs: str | Path) -> tuple[Model, list[Problem]]:
+    """The checked model of a spec folder and its warnings; SpecError lists every problem."""
+    from generator.resolve import load_model
+
+    text = str(specs)
+    if not text.strip():
+        raise AicostError("aicost: --specs is empty; give the spec folder, such as specs")
+    return load_model(Path(text), text)
