@@ -58,11 +58,11 @@ def one(specs: str, out: str) -> None:
     """Child process: run the pipeline once and print seconds, peak RSS MB and counts."""
     t0 = time.perf_counter()
     from generator.output import write_tree
-    from generator.render import render_all
+    from generator.build import rendered_files
     from generator.resolve import load_model
 
     model, _ = load_model(Path(specs))
-    files = render_all(model)
+    files = rendered_files(model)
     write_tree(files, Path(out))
     elapsed = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from generator.errors import AicostError
+from generator.errors import ExporterError
 from generator.names import GPU_CATEGORIES, REQUIRED_TAGS
 
 # The host's tags: the flags and the keys of the --config file.
@@ -25,13 +25,6 @@ TAG_HELP = {
 }
 CONFIG_HELP = ("YAML map of the host's tags, keys: " + ", ".join(TAG_HELP) +
                " (a flag given on the command line wins)")
-
-
-class ExporterError(AicostError):
-    """The exporter cannot start: the message says why and names the file or flag."""
-
-    def __init__(self, message: str):
-        super().__init__(f"aicost exporter: {message}")
 
 
 def _tags_file(path: str | None) -> dict:

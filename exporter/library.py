@@ -109,9 +109,9 @@ class CostTracker:
         """A tracker priced from a spec folder (loaded and checked once)."""
         from generator.load import load_spec
 
-        model, _ = load_spec(specs)
-        prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in model.models}
-        return cls(prices, {t.name: t.projects for t in model.teams}, **kwargs)
+        spec, _ = load_spec(specs)
+        prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in spec.models}
+        return cls(prices, {t.name: t.projects for t in spec.teams}, **kwargs)
 
     def _bounded(self, model: str, team: str, endpoint: str, project: str | None) -> tuple:
         """Cached metric children and price for one label combination; bounds label values."""

@@ -18,18 +18,17 @@ def load(specs: str):
     """Load and check the spec folder; print its warnings. A SpecError lists every problem and exits 1."""
     from generator.load import load_spec
 
-    model, warnings = load_spec(specs)
+    spec, warnings = load_spec(specs)
     for w in warnings:
         click.echo(str(w), err=True)
-    return model
+    return spec
 
 
 def _build(specs: str) -> dict[str, bytes]:
     """Load, check and render: every file of the output folder, the marker included."""
-    from generator.output import with_marker
-    from generator.render import render_all
+    from generator.build import rendered_files
 
-    return with_marker(render_all(load(specs)))
+    return rendered_files(load(specs))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,12 +57,13 @@ def check(specs: str, out: str) -> None:
     """Exit 1 with a diff when rendered/ is not exactly what specs/ produce."""
     from generator.output import diff_tree
 
+    from generator.errors import AicostError
+
     diffs = diff_tree(_build(specs), Path(out), out)
+    for d in diffs:
+        click.echo(d)
     if diffs:
-        for d in diffs:
-            click.echo(d)
-        click.echo(f"aicost: {len(diffs)} file(s) in {out}/ are stale; run `aicost generate --specs {specs} --out {out}`", err=True)
-        sys.exit(1)
+        raise AicostError(f"aicost: {len(diffs)} file(s) in {out}/ are stale; run `aicost generate --specs {specs} --out {out}`")
     click.echo(f"aicost: {out}/ is up to date with {specs}/")
 
 
@@ -114,36 +114,26 @@ def demo(specs: str, gpus: int, runaway: str | None, duration: float, **ports) -
     import signal
 
     from generator.stack import Ports, Stack
-    from generator.stack.demo import Runaway, Status, demo_events
+    from generator.stack.demo import Status, banner, demo_events, describe
 
-    model = load(specs)
-    if runaway and runaway not in {t.name for t in model.teams}:
+    spec = load(specs)
+    if runaway and runaway not in {t.name for t in spec.teams}:
         raise click.UsageError(f"--runaway: no team '{runaway}' in {specs}/teams/")
-
-    def terminate(*_):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGTERM, _interrupt)
     printer = _StatusPrinter(sys.stdout.isatty())
     try:
-        with Stack(model, Ports(**{k.removesuffix("_port"): v for k, v in ports.items() if v}), simulate=gpus) as stack:
-            p = stack.ports
-            click.echo(f"Prometheus   http://127.0.0.1:{p.prometheus}\nAlertmanager http://127.0.0.1:{p.alertmanager}\n"
-                       f"exporter     http://127.0.0.1:{p.exporter}/metrics  ({gpus} simulated GPUs)\n"
-                       f"receivers -> webhook sink on 127.0.0.1:{p.sink}; Ctrl-C stops everything")
+        with Stack(spec, Ports(**{k.removesuffix("_port"): v for k, v in ports.items() if v}), simulate=gpus) as stack:
+            click.echo(banner(stack, gpus))
             for event in demo_events(stack, runaway, duration):
-                if isinstance(event, Status):
-                    printer.status(event)
-                elif isinstance(event, Runaway):
-                    printer.line(f"!! runaway loop: {event.calls} calls of 10M {event.ai_model} tokens for team {event.team}")
-                else:
-                    for a in event.alerts:
-                        lbl = a["labels"]
-                        printer.line(f"-> {event.receiver:<16} {lbl.get('alertname')} [{lbl.get('severity')}]"
-                                     f" team={lbl.get('team', '-')}: {a['annotations'].get('summary', '')}")
+                (printer.status if isinstance(event, Status) else printer.line)(describe(event))
     except KeyboardInterrupt:
         pass
     printer.line("aicost demo: stopped everything it started")
+
+
+def _interrupt(*_) -> None:
+    """SIGTERM ends the demo the way Ctrl-C does: through the stack's cleanup."""
+    raise KeyboardInterrupt
 
 
 class _StatusPrinter:
@@ -154,8 +144,8 @@ class _StatusPrinter:
     def __init__(self, tty: bool):
         self.tty, self.count, self.open = tty, 0, False
 
-    def status(self, s) -> None:
-        text = "  ".join(f"{t} ${v:,.2f}" for t, v in sorted(s.spend.items())) + f"  | alerts firing: {s.firing}"
+    def status(self, text: str) -> None:
+        """Show spend per team and alerts firing."""
         if self.tty:
             click.echo(f"\r{text}   ", nl=False)
             self.open = True
@@ -164,6 +154,7 @@ class _StatusPrinter:
         self.count += 1
 
     def line(self, text: str) -> None:
+        """Print an event on a line of its own."""
         if self.open:
             click.echo()
             self.open = False
@@ -207,9 +198,8 @@ def _now(text: str | None):
 @click.option("--now", hidden=True, help="the current time (tests)")
 def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt, output, send, now) -> None:
     """Cost allocation report (showback/chargeback) from Prometheus and billing exports."""
-    from generator import report as rep
-    from generator.report_formats import FORMATS
-    from generator.report_sources import read_focus, read_forecasts, read_plain_csv, read_prometheus
+    from generator.report.allocation import Period, last_complete
+    from generator.report.command import Sources, build_report, deliver
 
     if not (prometheus_url or focus_files or csv_files):
         raise click.UsageError("give at least one source: --prometheus URL, --focus FILE or --csv FILE")
@@ -218,39 +208,12 @@ def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt
     if csv_files and not from_ and (prometheus_url or focus_files):
         raise click.UsageError("a plain CSV has no dates: give --from/--to for the period it covers "
                                "to combine it with --prometheus or --focus")
-    model = load(specs)
-    current_time = _now(now)
-    if from_:
-        span = rep.Period(_day(from_, "--from"), _day(to, "--to"))
-        if span.end <= span.start:
-            raise click.UsageError("--to must be after --from")
-    else:
-        # A plain CSV alone is undated: its money is reported, but no budget is compared.
-        span = None if csv_files else rep.last_complete(period, current_time)
-
-    def gather(p) -> list:
-        billing = [r for f in focus_files for r in read_focus(Path(f), p)]
-        billing += [r for f in csv_files for r in read_plain_csv(Path(f))]
-        metered = read_prometheus(prometheus_url, p, current_time) if prometheus_url else []
-        return rep.combine(billing, metered)
-
-    rows = gather(span)
-    # A plain CSV has no dates, so it says nothing about the previous period.
-    previous = None if csv_files else gather(span.previous())
-    forecasts = read_forecasts(prometheus_url, current_time) if prometheus_url else None
-    built = rep.build(model, span, rows, previous, forecasts)
-    text = FORMATS[fmt](built)
-    if send:
-        from generator import report_mail
-
-        msg = report_mail.message(model, f"AI cost report {built.label}: {model.org_name}",
-                                  FORMATS["table"](built), FORMATS["html"](built))
-        report_mail.send(model, msg)
-        click.echo(f"aicost: mailed the report for {built.label} to {msg['To']}", err=True)
-    if output:
-        from generator.output import write_file
-
-        write_file(Path(output), text.encode("utf-8"))
-        click.echo(f"aicost: wrote the {fmt} report for {built.label} to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    spec, current_time = load(specs), _now(now)
+    span = Period(_day(from_, "--from"), _day(to, "--to")) if from_ else None if csv_files else last_complete(period, current_time)
+    if span is not None and span.end <= span.start:
+        raise click.UsageError("--to must be after --from")
+    built = build_report(spec, Sources(prometheus_url, tuple(focus_files), tuple(csv_files)), span, current_time)
+    text, notices = deliver(spec, built, fmt, output, send)
+    for line in notices:
+        click.echo(line, err=True)
+    click.echo(text, nl=False)

@@ -26,6 +26,37 @@ class OutputError(AicostError):
     """The output folder cannot be written safely (it would destroy something, or is unwritable)."""
 
 
+class _Prefixed(AicostError):
+    """An error whose message starts with the command that reports it."""
+
+    prefix = "aicost"
+
+    def __init__(self, message: str):
+        super().__init__(f"{self.prefix}: {message}")
+
+
+class ReportError(_Prefixed):
+    """Bad input for a report: names the file and row, or the URL."""
+
+    prefix = "aicost report"
+
+
+class StackError(_Prefixed):
+    """The demo stack cannot start: a missing binary, a port in use, a process that died."""
+
+    prefix = "aicost demo"
+
+
+class ExporterError(_Prefixed):
+    """The exporter cannot start: the message says why and names the file or flag."""
+
+    prefix = "aicost exporter"
+
+
+class PrometheusUnavailable(AicostError):
+    """Prometheus could not be reached or refused the query; the message names the URL."""
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One problem in the spec: where it is and what is wrong."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.errors import AicostError, Problem
-from generator.model import Model
+from generator.model import Spec
 
 
-def load_spec(specs: str | Path) -> tuple[Model, list[Problem]]:
+def load_spec(specs: str | Path) -> tuple[Spec, list[Problem]]:
     """The checked model of a spec folder and its warnings; SpecError lists every problem."""
     from generator.resolve import load_model
 

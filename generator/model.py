@@ -1,27 +1,41 @@
-"""The resolved model: frozen, cross-checked, what every renderer reads."""
+"""The resolved model of a spec: frozen, cross-checked, what every renderer reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 
+def _threshold(default: float, about: str, minimum: float = 0, exclusive: bool = True, maximum: float | None = None,
+               integer: bool = False, org_only: bool = False):
+    """A threshold field: its default, bounds and meaning, which the spec schema is built from."""
+    return field(metadata={"default": default, "about": about, "minimum": minimum, "exclusive": exclusive,
+                           "maximum": maximum, "integer": integer, "org_only": org_only})
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """Alert thresholds (org defaults, or a team's effective values)."""
+    """Alert thresholds (org defaults, or a team's effective values); every one is overridable per team
+    unless org_only. This is their one definition: the spec schema reads names, defaults and bounds here."""
 
-    budget_warning: float
-    budget_exceeded: float
-    org_budget_exceeded: float
-    budget_gauge_red: float
-    anomaly_z_warning: float
-    anomaly_z_critical: float
-    anomaly_window_days: int
-    anomaly_min_history_days: int
-    gpu_idle_percent: float
-    cost_per_request_factor: float
-    trend_week_over_week: float
-    min_daily_spend: float
-    forecast_min_days: int
+    budget_warning: float = _threshold(0.8, "warn when spend reaches this share of a budget", maximum=10)
+    budget_exceeded: float = _threshold(1.0, "page when spend reaches this share of a budget", maximum=10)
+    org_budget_exceeded: float = _threshold(1.1, "page when the whole organisation reaches this share of its budget",
+                                            maximum=10, org_only=True)
+    budget_gauge_red: float = _threshold(0.95, "dashboards: budget gauges turn red from this share (yellow from "
+                                               "budget_warning)", maximum=10, org_only=True)
+    anomaly_z_warning: float = _threshold(2.5, "abs(z-score) of today's spend that warns", maximum=100)
+    anomaly_z_critical: float = _threshold(4.0, "z-score of a spend spike that pages", maximum=100)
+    # The window sets how many `offset Nd` terms the history rule has, so it is one number for all.
+    anomaly_window_days: int = _threshold(14, "days of history the z-score compares with", 2, False, 28, True, True)
+    anomaly_min_history_days: int = _threshold(7, "no anomaly verdict before this many days of history", 2, False, 28, True)
+    gpu_idle_percent: float = _threshold(10.0, "a GPU below this utilization is idle", maximum=100)
+    cost_per_request_factor: float = _threshold(2.0, "p95 cost per request above this multiple of its 7-day p95", 1,
+                                                maximum=100)
+    trend_week_over_week: float = _threshold(0.2, "warn when the last 7 days cost this much more than the 7 before",
+                                             maximum=100)
+    min_daily_spend: float = _threshold(5.0, "ratio and z-score alerts stay quiet below this many dollars a day",
+                                        exclusive=False)
+    forecast_min_days: int = _threshold(3, "no month-end forecast alert before this day of the month", 2, False, 27, True)
 
 
 @dataclass(frozen=True)
@@ -145,11 +159,10 @@ class Smtp:
 
 
 @dataclass(frozen=True)
-class Model:
-    """Everything the renderers need, resolved from specs/."""
+class Spec:
+    """The resolved spec: everything the renderers need, checked and cross-referenced."""
 
     org_name: str
-    currency: str
     org_daily_budget: float
     org_monthly_budget: float
     runbook_base_url: str
@@ -184,7 +197,3 @@ class Model:
     def team(self, name: str) -> Team:
         """The team of that name."""
         return next(t for t in self.teams if t.name == name)
-
-    def receiver(self, name: str) -> Receiver:
-        """The receiver of that name."""
-        return next(r for r in self.receivers if r.name == name)

@@ -43,7 +43,7 @@ L_PERIOD = "period"
 L_SEVERITY = "severity"
 L_TIER = "tier"
 L_THRESHOLD = "threshold"
-L_DIRECTION_ANOMALY = "direction"
+L_ANOMALY_DIRECTION = "direction"  # spike | drop, on AICostAnomaly (not a token direction)
 L_REASON = "reason"
 L_DAYS_AGO = "days_ago"
 
@@ -123,14 +123,8 @@ ALERTS = (
     A_TOKEN_BUDGET, A_TREND, A_COST_PER_USER, A_TRAINING, A_UNTAGGED, A_DATA_MISSING,
 )
 SEVERITIES = ("critical", "warning", "info")
-
-# Critical alert -> the warning twin it silences for the same team (Alertmanager inhibition).
-INHIBITS = (
-    (A_DAILY_EXCEEDED, A_DAILY_WARNING),
-    (A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING),
-    (A_MONTHLY_EXCEEDED, A_MONTHLY_FORECAST),
-    (A_ANOMALY, A_ANOMALY),
-)
+# In a route of alerting.yaml, this receiver name means "the alert's team's own receiver".
+TEAM_RECEIVER = "team"
 
 # --- files under rendered/ ----------------------------------------------------------------------
 RULES_DIR = "prometheus/rules"

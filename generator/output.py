@@ -1,4 +1,4 @@
-"""The only code that serialises outputs and touches rendered/: deterministic bytes, atomic swap."""
+"""The only code that serialises rendered data and touches an output folder: deterministic bytes, atomic swap."""
 
 from __future__ import annotations
 
@@ -111,6 +111,19 @@ def to_yaml(data, header: bool = True) -> bytes:
     else:
         raise TypeError("top-level YAML output must be a map")
     return "".join(out).encode("utf-8")
+
+
+def serialise(files: dict[str, object]) -> dict[str, bytes]:
+    """Rendered data to file bytes, by the path's kind: YAML, JSON, or text (templates, scripts)."""
+    out = {}
+    for path, data in files.items():
+        if path.endswith((".yml", ".yaml")):
+            out[path] = to_yaml(data)
+        elif path.endswith(".json"):
+            out[path] = to_json(data)
+        else:
+            out[path] = data.encode("utf-8")
+    return out
 
 
 def to_json(data) -> bytes:

@@ -8,11 +8,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime
 
-from generator.errors import AicostError
-
-
-class PrometheusUnavailable(AicostError):
-    """Prometheus could not be reached or refused the query; the message names the URL."""
+from generator.errors import PrometheusUnavailable
 
 
 def instant_query(url: str, promql: str, at: datetime | None = None, timeout: float = 30) -> list[dict]:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator import model as m
+from generator import names as n
 from generator.errors import Problems
+from generator.policy import ALERT_FOR_DEFAULTS, TIMING_DEFAULTS
 from generator.spec import schema
 from generator.spec.files import TOP_FILES, SpecFiles, read_spec_files
 from generator.spec.types import Ctx, dotted
 from generator.spec.yamlload import Document
 
-TEAM_RECEIVER = "team"  # in a route: the alert's team's own receiver
-TIMING_DEFAULTS = {"critical": m.Timing("30s", "5m", "1h"), "warning": m.Timing("2m", "15m", "12h")}
 
 
 def _map(value) -> dict:
@@ -61,8 +61,8 @@ def _receivers(spec: SpecFiles, problems: Problems) -> tuple[m.Receiver, ...]:
     out = []
     for name, r in sorted(_map(spec.data["alerting.yaml"].get("receivers")).items()):
         path = ("receivers", name)
-        if name == TEAM_RECEIVER:
-            ctx.error(path, f"'{TEAM_RECEIVER}' is reserved: in routes it means the alert's team's own receiver")
+        if name == n.TEAM_RECEIVER:
+            ctx.error(path, f"'{n.TEAM_RECEIVER}' is reserved: in routes it means the alert's team's own receiver")
             continue
         kinds = [k for k, v in _map(r).items() if v is not None]
         if len(kinds) != 1:
@@ -77,13 +77,13 @@ def _receivers(spec: SpecFiles, problems: Problems) -> tuple[m.Receiver, ...]:
 
 def _routes(spec: SpecFiles, receivers: set[str], problems: Problems) -> tuple[m.Route, ...]:
     ctx = Ctx(spec.docs["alerting.yaml"], problems)
-    allowed = ", ".join(sorted(receivers | {TEAM_RECEIVER}))
+    allowed = ", ".join(sorted(receivers | {n.TEAM_RECEIVER}))
     out = []
     for i, r in enumerate(spec.data["alerting.yaml"].get("routes") or ()):
         if not isinstance(r, dict):
             continue
         for j, rec in enumerate(r["receivers"] or ()):
-            if rec not in receivers and rec != TEAM_RECEIVER:
+            if rec not in receivers and rec != n.TEAM_RECEIVER:
                 ctx.error(("routes", i, "receivers", j), f"receiver '{rec}' is not defined; defined: {allowed}")
         out.append(m.Route(tuple(r["alerts"] or ()), r["severity"], tuple(r["receivers"] or ())))
     return tuple(out)
@@ -172,25 +172,25 @@ def _targets(spec: SpecFiles, key: str, problems: Problems) -> tuple[m.ScrapeTar
 def _timing(alerting: dict) -> tuple[tuple[str, m.Timing], ...]:
     given = _map(alerting.get("timing"))
     out = []
-    for sev, dflt in TIMING_DEFAULTS.items():
+    for sev, defaults in TIMING_DEFAULTS.items():
         mine = _map(given.get(sev))
-        out.append((sev, m.Timing(*(mine.get(k) or getattr(dflt, k)
-                                    for k in ("group_wait", "group_interval", "repeat_interval")))))
+        out.append((sev, m.Timing(*(mine.get(k) or d for k, d in zip(("group_wait", "group_interval", "repeat_interval"),
+                                                                        defaults)))))
     return tuple(out)
 
 
 def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_receiver, routes, teams,
-           targets: dict) -> m.Model:
+           targets: dict) -> m.Spec:
     org, prices, alerting = spec.data["org.yaml"], spec.data["prices.yaml"], spec.data["alerting.yaml"]
     smtp = alerting.get("smtp")
     budget = org["org"]["budget"]
-    return m.Model(
-        org_name=org["org"]["name"], currency=org["org"]["currency"],
+    return m.Spec(
+        org_name=org["org"]["name"],
         org_daily_budget=budget["daily"], org_monthly_budget=budget["monthly"],
         runbook_base_url=org["links"]["runbook_base_url"], grafana_url=org["links"]["grafana_url"].rstrip("/"),
         datasource_url=org["datasource"]["url"], datasource_uid=org["datasource"]["uid"],
         required_tags=required, thresholds=_thresholds(org_t),
-        alert_for=tuple(sorted({**schema.ALERT_FOR_DEFAULTS,
+        alert_for=tuple(sorted({**ALERT_FOR_DEFAULTS,
                                 **{k: v for k, v in _map(org["alert_for"]).items() if v}}.items())),
         evaluation_interval=org["evaluation_interval"], scrape_interval=org["scrape_interval"],
         untagged_spend_window=org["untagged_spend_window"],
@@ -208,7 +208,7 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
     )
 
 
-def load_model(specs: Path, display_base: str = "") -> tuple[m.Model, list]:
+def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
     """Load and check specs/; return the model and the warnings, or raise SpecError with every problem."""
     problems = Problems(display_base or str(specs))
     spec = read_spec_files(specs, display_base, problems)

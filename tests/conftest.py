@@ -12,6 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# The tests' own copy of an org of four teams (the bundled specs/ serve `aicost check`, the
+# end-to-end test and the README alone, so editing them breaks no unrelated test).
+ACME = FIXTURES / "acme" / "specs"
 
 # Which Prometheus the tools tests run against: 2 (Debian 12: 2.42 / Alertmanager 0.25) or 3
 # (Debian sid: 3.5 / 0.33), as scripts/fetch-tools puts them under .tools/. Without .tools the
@@ -74,3 +77,11 @@ def minimal_specs(tmp_path) -> Path:
     dst = tmp_path / "specs"
     shutil.copytree(FIXTURES / "minimal" / "specs", dst)
     return dst
+
+
+def rule_files(spec) -> dict[str, dict]:
+    """The rule files of a spec as data, by file name (rendered through the catalogue)."""
+    from generator import catalogue
+    from generator.render.prometheus_rules import render_rule_files
+
+    return render_rule_files(catalogue.build(spec))

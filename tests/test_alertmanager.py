@@ -7,12 +7,18 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import ROOT, require_tool
+from conftest import ACME, ROOT, require_tool
 from generator import names
 from generator.errors import SpecError
-from generator.render.alertmanager import expected_receivers, render_alertmanager
-from generator.render import render_all
+from generator import catalogue
+from generator.build import rendered_files
+from generator.render.alertmanager import render_alertmanager
+from generator.render.alertmanager_tests import expected_receivers
 from generator.resolve import load_model
+
+
+def _config(spec):
+    return render_alertmanager(spec, catalogue.build(spec))
 
 
 @pytest.mark.tools
@@ -31,20 +37,20 @@ def test_generated_routing_tests_pass():
 
 
 def test_budget_exceeded_pages_and_tells_finance_warnings_reach_the_team():
-    model, _ = load_model(ROOT / "specs")
+    spec, _ = load_model(ACME)
     crit = {"alertname": names.A_DAILY_EXCEEDED, "severity": "critical", "team": "search"}
-    assert expected_receivers(model, crit) == ["pagerduty", "slack-finance", "finops-webhook"]
+    assert expected_receivers(spec, crit) == ["pagerduty", "slack-finance", "finops-webhook"]
     warn = {"alertname": names.A_DAILY_WARNING, "severity": "warning", "team": "search"}
-    assert expected_receivers(model, warn) == ["slack-search"]
+    assert expected_receivers(spec, warn) == ["slack-search"]
     # data has no receiver of its own; an alert without a team still reaches a human
-    assert expected_receivers(model, dict(warn, team="data")) == ["slack-platform"]
-    assert expected_receivers(model, {"alertname": names.A_DAILY_WARNING, "severity": "warning"}) == ["slack-platform"]
+    assert expected_receivers(spec, dict(warn, team="data")) == ["slack-platform"]
+    assert expected_receivers(spec, {"alertname": names.A_DAILY_WARNING, "severity": "warning"}) == ["slack-platform"]
 
 
 def test_a_new_team_gets_its_route():
-    model, _ = load_model(ROOT / "specs")
-    new = replace(model.teams[0], name="vision", receiver="slack-oncall")
-    routes = render_alertmanager(replace(model, teams=model.teams + (new,)))["route"]["routes"]
+    spec, _ = load_model(ACME)
+    new = replace(spec.teams[0], name="vision", receiver="slack-oncall")
+    routes = _config(replace(spec, teams=spec.teams + (new,)))["route"]["routes"]
     team_routes = [r for r in routes if r.get("matchers") == ['severity="warning"']][0]["routes"]
     assert {"matchers": ['team="vision"'], "receiver": "slack-oncall"} in team_routes
 
@@ -53,22 +59,23 @@ def test_removing_a_receiver_a_route_uses_is_a_spec_error(tmp_path):
     import shutil
 
     specs = tmp_path / "specs"
-    shutil.copytree(ROOT / "specs", specs)
+    shutil.copytree(ACME, specs)
     text = (specs / "alerting.yaml").read_text()
     start = text.index("  slack-infra:")
     end = text.index("  slack-platform:")
     (specs / "alerting.yaml").write_text(text[:start] + text[end:])
+    route_line = text[:start].count("\n") + text[end:].split("\n").index("    receivers: [slack-infra]") + 1
     with pytest.raises(SpecError) as err:
         load_model(specs, "specs")
     assert [str(p) for p in err.value.problems] == [
-        "specs/alerting.yaml:49: routes[2].receivers[0]: receiver 'slack-infra' is not defined; defined: email-leads, "
-        "finops-webhook, pagerduty, slack-chatbot, slack-finance, slack-ml-platform, slack-oncall, slack-platform, "
-        "slack-search, team"]
+        f"specs/alerting.yaml:{route_line}: routes[2].receivers[0]: receiver 'slack-infra' is not defined; defined: "
+        "email-leads, finops-webhook, pagerduty, slack-chatbot, slack-finance, slack-ml-platform, slack-oncall, "
+        "slack-platform, slack-search, team"]
 
 
 def test_critical_inhibits_its_warning_twin_for_the_same_team():
-    model, _ = load_model(ROOT / "specs")
-    inhibit = render_alertmanager(model)["inhibit_rules"]
+    spec, _ = load_model(ACME)
+    inhibit = _config(spec)["inhibit_rules"]
     assert {"source_matchers": ['alertname="AIDailyBudgetExceeded"', 'severity="critical"'],
             "target_matchers": ['alertname="AIDailyBudgetWarning"', 'severity="warning"'], "equal": ["team"]} in inhibit
     assert {"source_matchers": ['alertname="AICostAnomaly"', 'severity="critical"'],
@@ -79,9 +86,9 @@ def test_no_secret_reaches_rendered(tmp_path):
     import shutil
 
     specs = tmp_path / "specs"
-    shutil.copytree(ROOT / "specs", specs)
-    model, _ = load_model(specs)
-    files = render_all(model)
+    shutil.copytree(ACME, specs)
+    spec, _ = load_model(specs)
+    files = rendered_files(spec)
     am = files[names.ALERTMANAGER_CONFIG].decode()
     for secret_key in ("routing_key:", "api_url:", "smtp_auth_password:", "service_key:", "credentials:"):
         assert secret_key not in am

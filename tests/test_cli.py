@@ -72,10 +72,6 @@ def test_validate_writes_nothing(minimal_specs, tmp_path, monkeypatch):
     assert sorted(p for p in tmp_path.rglob("*")) == before
 
 
-def test_usage_error_exits_2():
-    assert CliRunner().invoke(main, ["generate", "--nope"]).exit_code == 2
-
-
 def test_schema_describes_every_file_and_forbids_unknown_keys():
     r = _run("schema")
     schemas = json.loads(r.output)

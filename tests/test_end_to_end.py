@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, require_tool
 from generator import names as n
-from generator.render.alertmanager import expected_receivers
+from generator.render.alertmanager_tests import expected_receivers
 from generator.resolve import load_model
 from generator.stack import Stack
 
@@ -23,8 +23,8 @@ def stack():
     require_tool("prometheus")
     if not shutil.which("alertmanager"):
         require_tool("prometheus-alertmanager")
-    model, _ = load_model(ROOT / "specs")
-    with Stack(model, simulate=4) as s:
+    spec, _ = load_model(ROOT / "specs")
+    with Stack(spec, simulate=4) as s:
         yield s
 
 
@@ -38,7 +38,7 @@ def _wait(fn, timeout=40.0, every=0.5):
 
 
 def test_budget_idle_gpu_and_inhibition_reach_the_right_receivers(stack):
-    model = stack.model
+    spec = stack.spec
     # A runaway loop: $61.25 a call, 9 calls = $551.25 in one burst, past the $450 daily budget
     # (and its 80 % warning) within one scrape, so the critical alert exists before the warning
     # is ever sent and inhibits it.
@@ -46,7 +46,7 @@ def test_budget_idle_gpu_and_inhibition_reach_the_right_receivers(stack):
     assert spent == pytest.approx(551.25)
 
     critical = {"alertname": n.A_DAILY_EXCEEDED, "severity": "critical", "team": "search"}
-    want = set(expected_receivers(model, critical))
+    want = set(expected_receivers(spec, critical))
     assert want == {"pagerduty", "slack-finance", "finops-webhook"}
     got = stack.sink.wait_for(n.A_DAILY_EXCEEDED, want, timeout=45, team="search")
     assert set(got) == want, f"arrived at {sorted(got)}"
@@ -62,7 +62,7 @@ def test_budget_idle_gpu_and_inhibition_reach_the_right_receivers(stack):
     idle = stack.sink.wait_for(n.A_GPU_IDLE, {"slack-infra"}, timeout=30, gpu="3")
     assert set(idle) == {"slack-infra"}
     # the simulated host carries the first team's tags (chatbot in the bundled specs)
-    assert idle["slack-infra"][0]["labels"]["team"] == model.teams[0].name
+    assert idle["slack-infra"][0]["labels"]["team"] == spec.teams[0].name
 
     time.sleep(3)  # longer than group_wait: a warning that was not inhibited would have arrived by now
     assert stack.sink.received(n.A_DAILY_WARNING, team="search") == {}
@@ -80,11 +80,14 @@ def test_recorded_spend_matches_the_traffic_within_a_cent(stack):
 
 
 def test_every_rule_group_evaluates_without_error(stack):
-    groups = _wait(lambda: [g for g in stack.rules() if g["rules"] and all(r.get("lastEvaluation", "").startswith("2") for r in g["rules"])]
-                   if len(stack.rules()) == 4 else [])
-    assert {g["name"] for g in stack.rules()} == {n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_ALERTS}
-    bad = [(g["name"], r.get("name"), r.get("lastError")) for g in stack.rules() for r in g["rules"] if r.get("health") != "ok"]
-    assert not bad and groups
+    def evaluated():
+        groups = stack.rules()
+        return groups if all(r.get("lastEvaluation", "").startswith("2") for g in groups for r in g["rules"]) else []
+
+    groups = _wait(evaluated)
+    assert {g["name"] for g in groups} == {n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_ALERTS}
+    bad = [(g["name"], r.get("name"), r.get("lastError")) for g in groups for r in g["rules"] if r.get("health") != "ok"]
+    assert bad == []
 
 
 def test_demo_says_clearly_when_a_port_is_taken():

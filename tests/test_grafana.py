@@ -9,10 +9,9 @@ import re
 import jsonschema
 import pytest
 
-from conftest import ROOT
+from conftest import ACME, ROOT, rule_files
 from generator import names as n
 from generator.render.dashboards import render_dashboards, render_provisioning
-from generator.render.rules import render_rule_files
 from generator.resolve import load_model
 
 SCHEMA = json.loads((ROOT / "tests" / "grafana" / "dashboard.schema.json").read_text())
@@ -25,13 +24,13 @@ SEED_PANELS = {
 
 
 @pytest.fixture(scope="module")
-def model():
-    return load_model(ROOT / "specs")[0]
+def spec():
+    return load_model(ACME)[0]
 
 
 @pytest.fixture(scope="module")
-def dashboards(model):
-    return render_dashboards(model)
+def dashboards(spec):
+    return render_dashboards(spec)
 
 
 def _panels(dashboards):
@@ -63,11 +62,11 @@ def test_the_seed_panels_exist_with_their_types(dashboards):
     assert {t: overview.get(t) for t in SEED_PANELS} == SEED_PANELS
 
 
-def test_thresholds_come_from_the_spec(dashboards, model):
+def test_thresholds_come_from_the_spec(dashboards, spec):
     panels = {p["title"]: p for p in dashboards["aicost-overview.json"]["panels"]}
     stat = panels["Total Daily AI Spend"]["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert stat == [{"color": "green", "value": None}, {"color": "yellow", "value": 1600.0},
-                    {"color": "red", "value": model.org_daily_budget}]
+                    {"color": "red", "value": spec.org_daily_budget}]
     gauge = panels["Budget Utilization"]["fieldConfig"]["defaults"]
     assert gauge["thresholds"]["steps"] == [{"color": "green", "value": None}, {"color": "yellow", "value": 0.8},
                                             {"color": "red", "value": 0.95}]
@@ -76,11 +75,11 @@ def test_thresholds_come_from_the_spec(dashboards, model):
     assert heat["scheme"] == "RdYlGn" and heat["reverse"] is False  # low (idle) = red
 
 
-def _known_metrics(model) -> set[str]:
+def _known_metrics(spec) -> set[str]:
     known = {n.REQUEST_COST + s for s in ("_bucket", "_sum", "_count")} | {
         n.API_TOKENS, n.SPEND, n.GPU_UTILIZATION, n.GPU_HOURLY_COST, n.GPU_MEMORY_USED, n.GPU_MEMORY_TOTAL,
         n.GPU_POWER, n.EXPORTER_ERRORS, n.UNPRICED_CALLS, "ALERTS"}
-    for data in render_rule_files(model).values():
+    for data in rule_files(spec).values():
         for g in data["groups"]:
             known |= {r["record"] for r in g["rules"] if "record" in r}
     return known
@@ -91,10 +90,10 @@ def _grafana_to_promql(expr: str) -> str:
     return re.sub(r"\$\{?(\w+)(:\w+)?\}?", "x", expr)
 
 
-def test_every_query_parses_and_uses_only_known_metrics(dashboards, model):
+def test_every_query_parses_and_uses_only_known_metrics(dashboards, spec):
     import promql_parser
 
-    known = _known_metrics(model)
+    known = _known_metrics(spec)
     for name, p in _panels(dashboards):
         for t in p["targets"]:
             ast = promql_parser.parse(_grafana_to_promql(t["expr"]))
@@ -104,11 +103,11 @@ def test_every_query_parses_and_uses_only_known_metrics(dashboards, model):
             assert not unknown, f"{name} / {p['title']}: {t['expr']} uses {unknown}"
 
 
-def test_alert_links_land_on_the_team_dashboard(dashboards, model):
+def test_alert_links_land_on_the_team_dashboard(dashboards, spec):
     team = dashboards["aicost-team.json"]
     assert team["uid"] == n.dashboard_uid(n.TEAM_DASHBOARD)
     assert [v["name"] for v in team["templating"]["list"]] == ["datasource", "team", "model"]
-    alerts = render_rule_files(model)["aicost-alerts.yml"]["groups"][0]["rules"]
+    alerts = rule_files(spec)["aicost-alerts.yml"]["groups"][0]["rules"]
     daily = next(r for r in alerts if r["alert"] == n.A_DAILY_EXCEEDED)
     assert daily["annotations"]["dashboard"] == (
         f"https://grafana.acme.example/d/{team['uid']}/team?var-team={{{{ $labels.team }}}}")
@@ -130,8 +129,8 @@ def test_panels_read_top_to_bottom_without_overlap(dashboards):
             cells |= box
 
 
-def test_provisioning_points_at_the_folder_and_the_spec_datasource(model):
-    prov = render_provisioning(model)
+def test_provisioning_points_at_the_folder_and_the_spec_datasource(spec):
+    prov = render_provisioning(spec)
     assert prov["dashboards/aicost.yaml"]["providers"][0]["type"] == "file"
     ds = prov["datasources/aicost.yaml"]["datasources"][0]
-    assert (ds["type"], ds["uid"], ds["url"]) == ("prometheus", model.datasource_uid, model.datasource_url)
+    assert (ds["type"], ds["uid"], ds["url"]) == ("prometheus", spec.datasource_uid, spec.datasource_url)

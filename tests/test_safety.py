@@ -20,13 +20,13 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client import CollectorRegistry
 
-from conftest import FIXTURES, ROOT, require_tool
+from conftest import ACME, FIXTURES, ROOT, require_tool
 from generator import names as n
 from generator.cli import main
 from generator.errors import SpecError
 from generator.load import load_spec
 from generator.output import MARKER, write_tree
-from generator.report import CostRow, Period, build
+from generator.report.allocation import CostRow, build
 from generator.resolve import load_model
 
 
@@ -87,9 +87,9 @@ def test_1_an_output_from_before_the_marker_is_still_recognised(project):
 
 @pytest.mark.parametrize("amount,total", [("0.004", "4000.000"), ("0.005", "5000.000")])
 def test_2_a_million_small_rows_add_up_exactly(amount, total):
-    model, _ = load_model(ROOT / "specs")
+    spec, _ = load_model(ACME)
     rows = [CostRow("search", "product-search", "api", Decimal(amount), "x")] * 1_000_000
-    report = build(model, None, rows, None)
+    report = build(spec, None, rows, None)
     assert report.total == Decimal(total)
     assert report.lines[0].total == Decimal(total)
 
@@ -97,7 +97,7 @@ def test_2_a_million_small_rows_add_up_exactly(amount, total):
 def test_2_the_printed_report_rounds_once(tmp_path):
     f = tmp_path / "micro.csv"
     f.write_text("cost,team,project,category\n" + "0.004,search,product-search,api\n" * 20_000)
-    r = _run("report", "--specs", str(ROOT / "specs"), "--csv", str(f), "--from", "2026-10-01", "--to", "2026-11-01",
+    r = _run("report", "--specs", str(ACME), "--csv", str(f), "--from", "2026-10-01", "--to", "2026-11-01",
              "--format", "json")
     doc = json.loads(r.output)
     assert doc["total"] == "80.00"
@@ -111,11 +111,11 @@ def test_3_a_focus_credit_is_netted_and_shown(tmp_path):
     f.write_text('BilledCost,ChargePeriodStart,Tags\n'
                  '100.00,2026-11-17T00:00:00Z,"{""team"": ""search"", ""project"": ""product-search""}"\n'
                  '-12.50,2026-11-18T00:00:00Z,"{""team"": ""search"", ""project"": ""product-search""}"\n')
-    r = _run("report", "--specs", str(ROOT / "specs"), "--focus", str(f), "--now", "2026-11-25T00:00:00+00:00")
+    r = _run("report", "--specs", str(ACME), "--focus", str(f), "--now", "2026-11-25T00:00:00+00:00")
     assert r.exit_code == 0, r.output
     assert "search/product-search          $        0 $        0 $        0 $     88 $       88" in r.output
     assert "Credits, refunds and discounts: -$12.50 (netted into the rows above)" in r.output
-    doc = json.loads(_run("report", "--specs", str(ROOT / "specs"), "--focus", str(f), "--now",
+    doc = json.loads(_run("report", "--specs", str(ACME), "--focus", str(f), "--now",
                           "2026-11-25T00:00:00+00:00", "--format", "json").output)
     assert doc["total"] == "87.50" and doc["credits"] == "-12.50"
 
@@ -125,7 +125,7 @@ def test_3_a_focus_credit_is_netted_and_shown(tmp_path):
 def test_4_an_unknown_team_is_untagged_and_named(tmp_path):
     f = tmp_path / "bill.csv"
     f.write_text("cost,team,project,category\n100,search,product-search,api\n40,growth-hackers,ads,api\n")
-    r = _run("report", "--specs", str(ROOT / "specs"), "--csv", str(f), "--from", "2026-10-01", "--to", "2026-11-01")
+    r = _run("report", "--specs", str(ACME), "--csv", str(f), "--from", "2026-10-01", "--to", "2026-11-01")
     assert "untagged/growth-hackers        $        0 $       40 $        0 $      0 $       40" in r.output
     assert ("[WARNING] $40 (28.6%) of costs are UNTAGGED. Fix resource tagging (team, project, environment, "
             "cost_center, owner). Teams not in the spec: growth-hackers.") in r.output
@@ -139,7 +139,7 @@ def test_5_bad_token_counts_are_refused_and_counted(bad):
     from exporter.library import CostTracker
 
     reg = CollectorRegistry()
-    t = CostTracker.from_specs(ROOT / "specs", registry=reg)
+    t = CostTracker.from_specs(ACME, registry=reg)
     t.track("gpt-4o", "search", "/s", 1_000_000, 0)
     assert t.track("gpt-4o", "search", "/s", bad, 10) == 0.0
     assert t.track("gpt-4o", "search", "/s", 10, bad) == 0.0
@@ -154,14 +154,14 @@ def test_5_bad_token_counts_are_refused_and_counted(bad):
 def test_6_an_undated_csv_compares_with_no_budget(tmp_path):
     f = tmp_path / "costs.csv"
     f.write_text("cost,team,project,category\n300,search,product-search,api\n")
-    r = _run("report", "--specs", str(ROOT / "specs"), "--csv", str(f))
+    r = _run("report", "--specs", str(ACME), "--csv", str(f))
     assert r.exit_code == 0, r.output
     assert "undated (plain CSV; give --from/--to for its period)" in r.output
     assert "Budgets: not compared (the plain CSV has no dates" in r.output
     assert "search                $300.00            -        -" in r.output
-    dated = _run("report", "--specs", str(ROOT / "specs"), "--csv", str(f), "--from", "2026-11-01", "--to", "2026-11-02")
+    dated = _run("report", "--specs", str(ACME), "--csv", str(f), "--from", "2026-11-01", "--to", "2026-11-02")
     assert "search                $300.00      $450.00    66.7%" in dated.output
-    mixed = _run("report", "--specs", str(ROOT / "specs"), "--csv", str(f), "--focus", str(FIXTURES / "report" / "focus.csv"))
+    mixed = _run("report", "--specs", str(ACME), "--csv", str(f), "--focus", str(FIXTURES / "report" / "focus.csv"))
     assert mixed.exit_code == 2 and "a plain CSV has no dates" in mixed.output
 
 
@@ -233,7 +233,7 @@ def test_8_a_failed_start_stops_what_was_started(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "TMPDIR": str(tmp)}
-    r = subprocess.run([sys.executable, "-m", "generator", "demo", "--specs", str(ROOT / "specs"), "--duration", "5"],
+    r = subprocess.run([sys.executable, "-m", "generator", "demo", "--specs", str(ACME), "--duration", "5"],
                        capture_output=True, text=True, timeout=120, env=env)
     assert r.returncode == 1
     assert r.stderr.startswith("aicost demo: prometheus exited with code 3"), r.stderr
@@ -246,7 +246,7 @@ def test_8_sigterm_stops_everything_and_logs_are_lines(tmp_path):
     require_tool("prometheus")
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "demo", "--specs", str(ROOT / "specs")],
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "demo", "--specs", str(ACME)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(tmp)})
     try:
         deadline = time.monotonic() + 60
@@ -413,7 +413,7 @@ class _Garbage:
 def test_13_a_broken_prometheus_is_named(body, expected):
     server = _Garbage(body)
     try:
-        r = _run("report", "--specs", str(ROOT / "specs"), "--prometheus", server.url, "--now", "2026-11-25T00:00:00+00:00")
+        r = _run("report", "--specs", str(ACME), "--prometheus", server.url, "--now", "2026-11-25T00:00:00+00:00")
     finally:
         server.close()
     assert r.exit_code == 1 and "Traceback" not in r.output
@@ -430,14 +430,14 @@ def test_13_bad_files_and_options_are_one_line(tmp_path):
         (["--csv", str(FIXTURES / "report" / "seed.csv"), "--output", str(folder)], f"aicost: {folder} is a folder"),
     ]
     for args, expected in cases:
-        r = _run("report", "--specs", str(ROOT / "specs"), *args)
+        r = _run("report", "--specs", str(ACME), *args)
         assert r.exit_code in (1, 2) and "Traceback" not in r.output and expected in r.output, r.output
 
 
 def test_13_bom_and_bad_tags_in_focus(tmp_path):
     f = tmp_path / "focus.csv"
     f.write_text('\ufeffBilledCost,ChargePeriodStart,Tags\n5,2026-11-17T00:00:00Z,"{""team"": [""a""]}"\n')
-    r = _run("report", "--specs", str(ROOT / "specs"), "--focus", str(f), "--now", "2026-11-25T00:00:00+00:00")
+    r = _run("report", "--specs", str(ACME), "--focus", str(f), "--now", "2026-11-25T00:00:00+00:00")
     assert r.exit_code == 1 and r.output == f'aicost report: {f}:2: tag team must be a name, found ["a"]\n'
 
 
@@ -453,7 +453,7 @@ TAGS = ["--team", "search", "--project", "p", "--environment", "dev", "--cost-ce
 def test_14_tls_key_without_cert_is_refused(tmp_path):
     key = tmp_path / "key.pem"
     key.write_text("x")
-    r = _exporter("--specs", str(ROOT / "specs"), "--simulate", "1", "--tls-key", str(key), *TAGS)
+    r = _exporter("--specs", str(ACME), "--simulate", "1", "--tls-key", str(key), *TAGS)
     assert r.returncode == 1
     assert r.stderr == "aicost exporter: --tls-key needs --tls-cert (the certificate to serve); nothing was started\n"
 
@@ -461,7 +461,7 @@ def test_14_tls_key_without_cert_is_refused(tmp_path):
 def test_14_a_bad_certificate_names_the_file(tmp_path):
     cert = tmp_path / "cert.pem"
     cert.write_text("not a certificate")
-    r = _exporter("--specs", str(ROOT / "specs"), "--simulate", "1", "--tls-cert", str(cert), *TAGS)
+    r = _exporter("--specs", str(ACME), "--simulate", "1", "--tls-cert", str(cert), *TAGS)
     assert r.returncode == 1 and r.stderr.startswith(f"aicost exporter: cannot load the TLS certificate (--tls-cert {cert})")
 
 
@@ -479,9 +479,9 @@ def test_14_scrape_targets_with_tls_and_basic_auth_render():
     from generator.render.prometheus_config import render_prometheus_config
     from dataclasses import replace
 
-    model, _ = load_model(FIXTURES / "minimal" / "specs")
+    spec, _ = load_model(FIXTURES / "minimal" / "specs")
     secure = ScrapeTarget("gpu-2:9400", "https", Tls(ca_file="/etc/ca.pem"), BasicAuth("prom", "/etc/pw"))
-    jobs = render_prometheus_config(replace(model, exporter_targets=(ScrapeTarget("gpu-1:9400"), secure)))["scrape_configs"]
+    jobs = render_prometheus_config(replace(spec, exporter_targets=(ScrapeTarget("gpu-1:9400"), secure)))["scrape_configs"]
     assert jobs[0]["job_name"] == n.EXPORTER_JOB and jobs[0]["static_configs"] == [{"targets": ["gpu-1:9400"]}]
     assert jobs[1]["scheme"] == "https" and jobs[1]["tls_config"] == {"ca_file": "/etc/ca.pem"}
     assert jobs[1]["basic_auth"] == {"username": "prom", "password_file": "/etc/pw"}

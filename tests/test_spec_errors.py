@@ -33,7 +33,7 @@ CASES = [
      {"teams/search.yaml": TEAM + "token_budgets:\n  gpt-5: 1000\n"},
      ["specs/teams/search.yaml:8: teams.search.token_budgets.gpt-5: model 'gpt-5' has no price; "
       "priced models (prices.yaml): gpt-4o-mini"]),
-    ("a route must name a defined receiver",
+    ("alerting.yaml is required",
      {"alerting.yaml": None},
      ["specs/alerting.yaml: file not found; it is required"]),
     ("a team's receiver must exist",
@@ -48,9 +48,6 @@ CASES = [
      {"teams/search.yaml": TEAM.replace("CC-1", '"CC{1}"')},
      ["specs/teams/search.yaml:2: teams.search.cost_center: 'CC{1}' is not valid: at most 128 characters, without "
       "quotes, braces, backslashes, '$', '`' or line breaks"]),
-    ("YAML 1.1 'no' is not a boolean",
-     {"teams/search.yaml": TEAM.replace("projects: [product-search]", "projects: [no]")},
-     []),
     ("a boolean must be true or false, not yes",
      {"alerting.yaml+": "smtp:\n  smarthost: smtp.example.com:587\n  from: a@example.com\n  require_tls: yes\n"},
      ["specs/alerting.yaml:18: smtp.require_tls: 'yes' is not a boolean; expected true or false"]),
@@ -122,9 +119,6 @@ def _apply(specs, changes):
 @pytest.mark.parametrize("changes,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_spec_message(minimal_specs, changes, expected):
     _apply(minimal_specs, changes)
-    if not expected:
-        load_model(minimal_specs, "specs")
-        return
     with pytest.raises(SpecError) as err:
         load_model(minimal_specs, "specs")
     assert [str(p) for p in err.value.problems if not p.warning] == expected
@@ -140,5 +134,5 @@ def test_team_budgets_above_the_org_budget_is_only_a_warning(minimal_specs):
 
 def test_yaml_no_stays_a_string(minimal_specs):
     _apply(minimal_specs, {"teams/search.yaml": TEAM.replace("projects: [product-search]", "projects: [no, on]")})
-    model, _ = load_model(minimal_specs, "specs")
-    assert model.team("search").projects == ("no", "on")
+    spec, _ = load_model(minimal_specs, "specs")
+    assert spec.team("search").projects == ("no", "on")

@@ -1,30 +1,37 @@
-"""Renderers: pure functions of the model that return plain data; `render_all` serialises them."""
+"""Renderers: pure functions of the spec and its catalogue that return plain data, by output path.
+
+`render_all` computes the catalogue once and hands it to every renderer. The values are plain
+data (dicts for YAML and JSON files, text for templates and scripts); `output.serialise` alone
+turns them into bytes.
+"""
 
 from __future__ import annotations
 
 from generator import names
-from generator.model import Model
-from generator.output import to_json, to_yaml
+from generator.model import Spec
 
 
-def render_all(model: Model) -> dict[str, bytes]:
-    """Every file under rendered/, as bytes, keyed by its path relative to rendered/."""
-    from generator.render import alertmanager, dashboards, prometheus_config, rule_tests, rules
+def render_all(spec: Spec) -> dict[str, object]:
+    """Every file under rendered/, as data, keyed by its path relative to rendered/."""
+    from generator import catalogue
+    from generator.render import alertmanager, alertmanager_tests, dashboards, prometheus_config, prometheus_rules
+    from generator.render.promtool_tests import render_rule_tests
 
-    files: dict[str, bytes] = {}
-    for name, data in rules.render_rule_files(model).items():
-        files[f"{names.RULES_DIR}/{name}"] = to_yaml(data)
-    for name, data in rule_tests.render_rule_tests(model).items():
-        files[f"{names.RULE_TESTS_DIR}/{name}"] = to_yaml(data)
-    files[names.PROMETHEUS_CONFIG] = to_yaml(prometheus_config.render_prometheus_config(model))
-    files[names.ALERTMANAGER_CONFIG] = to_yaml(alertmanager.render_alertmanager(model))
-    for name, text in alertmanager.render_templates(model).items():
-        files[f"{names.ALERTMANAGER_TEMPLATES_DIR}/{name}"] = text.encode("utf-8")
-    route_tests = alertmanager.render_route_tests(model)
-    files[names.ALERTMANAGER_TESTS] = to_yaml(route_tests)
-    files[names.ALERTMANAGER_TEST_RUNNER] = alertmanager.render_route_test_script(route_tests).encode("utf-8")
-    for name, data in dashboards.render_dashboards(model).items():
-        files[f"{names.GRAFANA_DASHBOARDS_DIR}/{name}"] = to_json(data)
-    for name, data in dashboards.render_provisioning(model).items():
-        files[f"{names.GRAFANA_PROVISIONING_DIR}/{name}"] = to_yaml(data)
+    cat = catalogue.build(spec)
+    files: dict[str, object] = {}
+    for name, data in prometheus_rules.render_rule_files(cat).items():
+        files[f"{names.RULES_DIR}/{name}"] = data
+    for name, data in render_rule_tests(spec, cat).items():
+        files[f"{names.RULE_TESTS_DIR}/{name}"] = data
+    files[names.PROMETHEUS_CONFIG] = prometheus_config.render_prometheus_config(spec)
+    files[names.ALERTMANAGER_CONFIG] = alertmanager.render_alertmanager(spec, cat)
+    for name, text in alertmanager.render_templates().items():
+        files[f"{names.ALERTMANAGER_TEMPLATES_DIR}/{name}"] = text
+    route_tests = alertmanager_tests.render_route_tests(spec, cat)
+    files[names.ALERTMANAGER_TESTS] = route_tests
+    files[names.ALERTMANAGER_TEST_RUNNER] = alertmanager_tests.render_route_test_script(route_tests)
+    for name, data in dashboards.render_dashboards(spec).items():
+        files[f"{names.GRAFANA_DASHBOARDS_DIR}/{name}"] = data
+    for name, data in dashboards.render_provisioning(spec).items():
+        files[f"{names.GRAFANA_PROVISIONING_DIR}/{name}"] = data
     return dict(sorted(files.items()))

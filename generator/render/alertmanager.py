@@ -1,58 +1,60 @@
-"""Alertmanager: receivers, the route tree, inhibitions, notification templates, routing tests."""
+"""Alertmanager: receivers, the route tree, inhibitions and the notification templates."""
 
 from __future__ import annotations
 
-import shlex
+from importlib import resources
 
 from generator import names as n
-from generator.model import Model, Route
-from generator.render.rules import alerts as alert_defs
+from generator.catalogue import Catalogue
+from generator.model import Route, Spec
+from generator.policy import INHIBITS
 
-TEAM = "team"  # a route's receivers: the alert's team's own receiver
 TEMPLATE_FILE = "aicost.tmpl"
-
-
-def _severities(model: Model) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for a in alert_defs(model):
-        out.setdefault(a.name, set()).add(a.severity)
-    return out
 
 
 def _matchers(route: Route) -> list[str]:
     m = []
     if route.alerts:
-        names = sorted(route.alerts)
-        m.append(f'alertname="{names[0]}"' if len(names) == 1 else f'alertname=~"{"|".join(names)}"')
+        alerts = sorted(route.alerts)
+        m.append(f'alertname="{alerts[0]}"' if len(alerts) == 1 else f'alertname=~"{"|".join(alerts)}"')
     if route.severity:
         m.append(f'severity="{route.severity}"')
     return m
 
 
-def _timing(model: Model, severity: str) -> dict:
-    t = dict(model.timing)[severity]
+def _timing(spec: Spec, severity: str) -> dict:
+    t = dict(spec.timing)[severity]
     return {"group_wait": t.group_wait, "group_interval": t.group_interval, "repeat_interval": t.repeat_interval}
 
 
-def _team_branch(model: Model) -> dict:
+def _team_branch(spec: Spec) -> dict:
     """Per-team child routes to each team's own receiver; the rest falls back to the default."""
     routes = [{"matchers": [f'team="{t.name}"'], "receiver": t.receiver}
-              for t in model.teams if t.receiver != model.default_receiver]
-    branch = {"receiver": model.default_receiver}
+              for t in spec.teams if t.receiver != spec.default_receiver]
+    branch = {"receiver": spec.default_receiver}
     if routes:
         branch["routes"] = routes
     return branch
 
 
-def _route(model: Model, route: Route, severities: dict[str, set[str]]) -> dict:
-    sevs = {route.severity} if route.severity else set().union(*(severities[a] for a in route.alerts)) if route.alerts else {"warning"}
-    node = {"matchers": _matchers(route), **_timing(model, "critical" if sevs == {"critical"} else "warning")}
-    targets = [_team_branch(model) if r == TEAM else {"receiver": r} for r in route.receivers]
+def _route_severities(route: Route, severities: dict[str, set[str]]) -> set[str]:
+    """The severities the alerts of a route can have (timing follows: pages are faster)."""
+    if route.severity:
+        return {route.severity}
+    if route.alerts:
+        return set().union(*(severities[a] for a in route.alerts))
+    return {"warning"}
+
+
+def _route(spec: Spec, route: Route, severities: dict[str, set[str]]) -> dict:
+    sevs = _route_severities(route, severities)
+    node = {"matchers": _matchers(route), **_timing(spec, "critical" if sevs == {"critical"} else "warning")}
+    targets = [_team_branch(spec) if r == n.TEAM_RECEIVER else {"receiver": r} for r in route.receivers]
     if len(targets) == 1:
         node.update(targets[0])
         return node
     # An alert for several receivers: each child matches everything and all but the last continue.
-    node["receiver"] = targets[0].get("receiver", model.default_receiver)
+    node["receiver"] = targets[0].get("receiver", spec.default_receiver)
     node["routes"] = [dict(t, **({"continue": True} if i < len(targets) - 1 else {})) for i, t in enumerate(targets)]
     return node
 
@@ -84,148 +86,40 @@ def _receiver(r) -> dict:
     return {"webhook_configs": [cfg]}
 
 
-def render_alertmanager(model: Model) -> dict:
+def _inhibitions() -> list[dict]:
+    """A critical alert silences its warning twin for the same team (and direction, for anomalies)."""
+    out = []
+    for source, target in INHIBITS:
+        equal = ["team", n.L_ANOMALY_DIRECTION] if source == target else ["team"]
+        out.append({"source_matchers": [f'alertname="{source}"', 'severity="critical"'],
+                    "target_matchers": [f'alertname="{target}"', 'severity="warning"'], "equal": equal})
+    return out
+
+
+def render_alertmanager(spec: Spec, catalogue: Catalogue) -> dict:
     """alertmanager.yml as a dict."""
-    severities = _severities(model)
-    inhibit = []
-    for source, target in n.INHIBITS:
-        equal = ["team", n.L_DIRECTION_ANOMALY] if source == target else ["team"]
-        inhibit.append({
-            "source_matchers": [f'alertname="{source}"', 'severity="critical"'],
-            "target_matchers": [f'alertname="{target}"', 'severity="warning"'],
-            "equal": equal,
-        })
+    severities = catalogue.severities()
     cfg = {
         "route": {
-            "receiver": model.default_receiver,
+            "receiver": spec.default_receiver,
             "group_by": ["alertname", "team"],
-            **_timing(model, "warning"),
-            "routes": [_route(model, r, severities) for r in model.routes],
+            **_timing(spec, "warning"),
+            "routes": [_route(spec, r, severities) for r in spec.routes],
         },
-        "receivers": [{"name": r.name, **_receiver(r)} for r in model.receivers],
-        "inhibit_rules": inhibit,
+        "receivers": [{"name": r.name, **_receiver(r)} for r in spec.receivers],
+        "inhibit_rules": _inhibitions(),
         "templates": [f"templates/{TEMPLATE_FILE}"],
     }
-    if model.smtp:
-        g = {"smtp_smarthost": model.smtp.smarthost, "smtp_from": model.smtp.sender,
-             "smtp_require_tls": model.smtp.require_tls}
-        if model.smtp.auth_username:
-            g["smtp_auth_username"] = model.smtp.auth_username
-        if model.smtp.auth_password_file:
-            g["smtp_auth_password_file"] = model.smtp.auth_password_file
+    if spec.smtp:
+        g = {"smtp_smarthost": spec.smtp.smarthost, "smtp_from": spec.smtp.sender, "smtp_require_tls": spec.smtp.require_tls}
+        if spec.smtp.auth_username:
+            g["smtp_auth_username"] = spec.smtp.auth_username
+        if spec.smtp.auth_password_file:
+            g["smtp_auth_password_file"] = spec.smtp.auth_password_file
         cfg["global"] = g
     return cfg
 
 
-TEMPLATE = """{{/* Generated by aicost from specs/. DO NOT EDIT. */}}
-{{ define "aicost.title" -}}
-[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.team }} - team {{ . }}{{ end }}
-{{- end }}
-
-{{ define "aicost.text" -}}
-{{ range .Alerts -}}
-*{{ .Annotations.summary }}* ({{ .Labels.severity }})
-{{ .Annotations.description }}
-*Action:* {{ .Annotations.action }}
-*Team:* {{ or .Labels.team "none" }}  *Runbook:* {{ .Annotations.runbook_url }}  *Dashboard:* {{ .Annotations.dashboard }}
-{{ end -}}
-{{- end }}
-
-{{ define "aicost.email.html" -}}
-<html><body style="font-family: sans-serif">
-<h2>{{ template "aicost.title" . }}</h2>
-{{ range .Alerts -}}
-<table cellpadding="4" style="border-collapse: collapse; margin-bottom: 16px">
-<tr><th align="left">Alert</th><td>{{ .Labels.alertname }} ({{ .Labels.severity }})</td></tr>
-<tr><th align="left">Team</th><td>{{ or .Labels.team "none" }}</td></tr>
-<tr><th align="left">Summary</th><td>{{ .Annotations.summary }}</td></tr>
-<tr><th align="left">Details</th><td>{{ .Annotations.description }}</td></tr>
-<tr><th align="left">Action</th><td>{{ .Annotations.action }}</td></tr>
-<tr><th align="left">Links</th><td><a href="{{ .Annotations.runbook_url }}">runbook</a> &middot; <a href="{{ .Annotations.dashboard }}">dashboard</a></td></tr>
-</table>
-{{ end -}}
-</body></html>
-{{- end }}
-"""
-
-
-def render_templates(model: Model) -> dict[str, str]:
-    """Notification templates, by file name."""
-    return {TEMPLATE_FILE: TEMPLATE}
-
-
-def first_route(model: Model, alertname: str | None, severity: str | None) -> tuple[str, ...]:
-    """The receivers ('team' unexpanded) of the first spec route that matches; else the default."""
-    for r in model.routes:
-        if r.alerts and alertname not in r.alerts:
-            continue
-        if r.severity and severity != r.severity:
-            continue
-        return r.receivers
-    return (model.default_receiver,)
-
-
-def expected_receivers(model: Model, labels: dict, team_receivers: dict | None = None) -> list[str]:
-    """The receivers the *spec* says an alert with these labels reaches."""
-    teams = team_receivers if team_receivers is not None else {t.name: t.receiver for t in model.teams}
-    return [teams.get(labels.get("team"), model.default_receiver) if x == TEAM else x
-            for x in first_route(model, labels.get("alertname"), labels.get("severity"))]
-
-
-def render_route_tests(model: Model) -> dict:
-    """Routing cases for `amtool config routes test`, derived from the spec.
-
-    Every alert class (name, severity, extra labels) is tested for one team per distinct team
-    receiver, a team on the default receiver, and no team; and every team is tested once with
-    each team-routed warning class, so a team's own route is always exercised. This stays
-    linear in teams (10,000 teams x 15 alerts would be 150,000 amtool runs).
-    """
-    receivers = {t.name: t.receiver for t in model.teams}
-    reps: dict[str, str] = {}
-    for t in model.teams:
-        reps.setdefault(t.receiver, t.name)
-    defs = alert_defs(model)
-    cases = []
-
-    def case(a, team):
-        labels = {"alertname": a.name, "severity": a.severity, **a.labels}
-        if team:
-            labels["team"] = team
-        cases.append({"labels": dict(sorted(labels.items())), "receivers": expected_receivers(model, labels, receivers)})
-
-    for a in defs:
-        for team in (sorted(reps.values()) + [None]) if a.per_team else [None]:
-            case(a, team)
-    team_routed = [a for a in defs if a.per_team and a.severity == "warning"
-                   and TEAM in first_route(model, a.name, a.severity)][:1]
-    for a in team_routed:
-        for t in model.teams:
-            case(a, t.name)
-    unique = {tuple(sorted(c["labels"].items())): c for c in cases}
-    return {"cases": [unique[k] for k in sorted(unique)]}
-
-
-def render_route_test_script(tests: dict) -> str:
-    """A POSIX sh runner: one `amtool config routes test --verify.receivers` per case; exit 1 on any miss."""
-    lines = [
-        "#!/bin/sh",
-        "# Generated by aicost from specs/. DO NOT EDIT: change specs/ and run `aicost generate`.",
-        "# Checks that every alert class reaches the receivers the spec routes it to.",
-        "set -u",
-        'cd "$(dirname "$0")"',
-        "failed=0",
-        "passed=0",
-        "check() {",
-        '  want="$1"; shift',
-        '  if got=$(amtool config routes test --config.file=alertmanager.yml --verify.receivers="$want" "$@" 2>/dev/null); then',
-        "    passed=$((passed + 1))",
-        "  else",
-        '    echo "FAIL: $* -> expected $want, got $got"; failed=$((failed + 1))',
-        "  fi",
-        "}",
-    ]
-    for case in tests["cases"]:
-        labels = " ".join(shlex.quote(f"{k}={v}") for k, v in case["labels"].items())
-        lines.append(f"check {shlex.quote(','.join(case['receivers']))} {labels}")
-    lines += ['echo "amtool routing tests: $passed passed, $failed failed"', '[ "$failed" -eq 0 ]', ""]
-    return "\n".join(lines)
+def render_templates() -> dict[str, str]:
+    """Notification templates, by file name (package data: Go templates are not Python's business)."""
+    return {TEMPLATE_FILE: resources.files("generator.render").joinpath("templates", TEMPLATE_FILE).read_text("utf-8")}

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from generator import names as n
 
-TEAM = 'team="$team"'
+# The dashboard's `team` variable as a label matcher.
+TEAM_MATCHER = 'team="$team"'
 
 
 def total_daily_spend() -> str:
@@ -64,34 +65,34 @@ def idle_gpus(threshold: float) -> dict[str, str]:
 
 def team_stat(metric: str) -> str:
     """One of the team's recorded totals."""
-    return f"sum({metric}{{{TEAM}}})"
+    return f"sum({metric}{{{TEAM_MATCHER}}})"
 
 
 def team_spend_by(label: str) -> str:
     """The team's spend today by project or category."""
-    return f"sum by ({label}) ({n.R_TPC_TODAY}{{{TEAM}}})"
+    return f"sum by ({label}) ({n.R_TPC_TODAY}{{{TEAM_MATCHER}}})"
 
 
 def team_spend_rate_by_model() -> str:
     """The team's API dollars per hour by model (from the request cost histogram)."""
-    return f'sum by (model) (rate({n.REQUEST_COST}_sum{{{TEAM},model=~"$model"}}[$__rate_interval])) * 3600'
+    return f'sum by (model) (rate({n.REQUEST_COST}_sum{{{TEAM_MATCHER},model=~"$model"}}[$__rate_interval])) * 3600'
 
 
 def team_tokens_today() -> str:
     """The team's tokens today per model."""
-    return f'{n.R_TEAM_MODEL_TOKENS_TODAY}{{{TEAM},model=~"$model"}}'
+    return f'{n.R_TEAM_MODEL_TOKENS_TODAY}{{{TEAM_MATCHER},model=~"$model"}}'
 
 
 def team_token_budgets() -> str:
     """The team's daily token budgets per model."""
-    return f'{n.C_TOKEN_BUDGET}{{{TEAM},model=~"$model"}}'
+    return f'{n.C_TOKEN_BUDGET}{{{TEAM_MATCHER},model=~"$model"}}'
 
 
 def team_p95_by_endpoint() -> str:
     """The team's p95 cost per request by endpoint."""
-    return f"{n.R_TEAM_ENDPOINT_P95}{{{TEAM}}}"
+    return f"{n.R_TEAM_ENDPOINT_P95}{{{TEAM_MATCHER}}}"
 
 
 def team_firing_alerts() -> str:
     """The team's firing alerts."""
-    return f'ALERTS{{{TEAM},alertstate="firing"}}'
+    return f'ALERTS{{{TEAM_MATCHER},alertstate="firing"}}'

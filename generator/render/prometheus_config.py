@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from generator import names as n
-from generator.model import Model, ScrapeTarget
+from generator.model import Spec, ScrapeTarget
 
 
 def _connection(t: ScrapeTarget) -> dict:
@@ -43,17 +43,17 @@ def _jobs(job: str, targets: tuple[ScrapeTarget, ...], base: dict) -> list[dict]
     return out
 
 
-def render_prometheus_config(model: Model) -> dict:
+def render_prometheus_config(spec: Spec) -> dict:
     """A complete Prometheus configuration that loads the rendered rules."""
     # The exporter sets `instance` to the cloud instance id and carries the host's tags
     # (team, project, ...). honor_labels keeps them instead of Prometheus' target address.
-    scrape = _jobs(n.EXPORTER_JOB, model.exporter_targets, {"honor_labels": True, "scrape_interval": model.scrape_interval})
-    if model.app_targets:
-        scrape += _jobs(n.APP_JOB, model.app_targets, {"scrape_interval": model.scrape_interval})
+    scrape = _jobs(n.EXPORTER_JOB, spec.exporter_targets, {"honor_labels": True, "scrape_interval": spec.scrape_interval})
+    if spec.app_targets:
+        scrape += _jobs(n.APP_JOB, spec.app_targets, {"scrape_interval": spec.scrape_interval})
     return {
-        "global": {"scrape_interval": model.scrape_interval, "evaluation_interval": model.evaluation_interval,
-                   "external_labels": {"aicost_org": model.org_name}},
+        "global": {"scrape_interval": spec.scrape_interval, "evaluation_interval": spec.evaluation_interval,
+                   "external_labels": {"aicost_org": spec.org_name}},
         "rule_files": ["rules/*.yml"],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": list(model.alertmanager_targets)}]}]},
+        "alerting": {"alertmanagers": [{"static_configs": [{"targets": list(spec.alertmanager_targets)}]}]},
         "scrape_configs": scrape,
     }

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from generator import names
+from generator.model import Thresholds
+from generator.policy import ALERT_FOR_DEFAULTS
 from generator.spec.types import (
     EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE, NAME_RE, NAME_RULE, PATH_RE,
-    Bool, Duration, Field, HostPort, ListOf, MapOf, Num, Obj, OneOf, Str, Url,
+    Bool, Field, ListOf, MapOf, Num, Obj, Str,
 )
+from generator.spec.values import Duration, HostPort, OneOf, Url
 
 NAME = Str(NAME_RE, NAME_RULE)
 LABEL_VALUE = Str(LABEL_VALUE_RE, LABEL_VALUE_RULE)
@@ -19,26 +24,19 @@ SECRET_FILE = Str(PATH_RE, "an absolute path to a file holding the secret (secre
 FILE = Str(PATH_RE, "an absolute path on the Prometheus host")
 POSITIVE = Num(0, exclusive=True)
 NON_NEGATIVE = Num(0)
-RATIO = Num(0, exclusive=True, maximum=10)
 
-# name -> (type, default, description). Every threshold is overridable per team.
-THRESHOLDS = {
-    "budget_warning": (RATIO, 0.8, "warn when spend reaches this share of a budget"),
-    "budget_exceeded": (RATIO, 1.0, "page when spend reaches this share of a budget"),
-    "org_budget_exceeded": (RATIO, 1.1, "page when the whole organisation reaches this share of its budget"),
-    "budget_gauge_red": (RATIO, 0.95, "dashboards: budget gauges turn red from this share (yellow from budget_warning)"),
-    "anomaly_z_warning": (Num(0, exclusive=True, maximum=100), 2.5, "abs(z-score) of today's spend that warns"),
-    "anomaly_z_critical": (Num(0, exclusive=True, maximum=100), 4.0, "z-score of a spend spike that pages"),
-    "anomaly_window_days": (Num(2, maximum=28, integer=True), 14, "days of history the z-score compares with"),
-    "anomaly_min_history_days": (Num(2, maximum=28, integer=True), 7, "no anomaly verdict before this many days of history"),
-    "gpu_idle_percent": (Num(0, exclusive=True, maximum=100), 10.0, "a GPU below this utilization is idle"),
-    "cost_per_request_factor": (Num(1, exclusive=True, maximum=100), 2.0, "p95 cost per request above this multiple of its 7-day p95"),
-    "trend_week_over_week": (Num(0, exclusive=True, maximum=100), 0.2, "warn when the last 7 days cost this much more than the 7 before"),
-    "min_daily_spend": (NON_NEGATIVE, 5.0, "ratio and z-score alerts stay quiet below this many dollars a day"),
-    "forecast_min_days": (Num(2, maximum=27, integer=True), 3, "no month-end forecast alert before this day of the month"),
-}
-# The window sets how many `offset Nd` terms the history rule has, so it is one number for all.
-ORG_ONLY_THRESHOLDS = {"org_budget_exceeded", "anomaly_window_days", "budget_gauge_red"}
+def _thresholds() -> dict:
+    """name -> (type, default, description), from the model's one definition of the thresholds."""
+    out = {}
+    for f in dataclasses.fields(Thresholds):
+        m = f.metadata
+        out[f.name] = (Num(m["minimum"], exclusive=m["exclusive"], maximum=m["maximum"], integer=m["integer"]),
+                       m["default"], m["about"])
+    return out
+
+
+THRESHOLDS = _thresholds()
+ORG_ONLY_THRESHOLDS = {f.name for f in dataclasses.fields(Thresholds) if f.metadata["org_only"]}
 
 
 def thresholds_obj(team: bool) -> Obj:
@@ -51,24 +49,6 @@ def thresholds_obj(team: bool) -> Obj:
     return Obj(fields, description="threshold overrides for this team" if team else "thresholds, with the seed's defaults")
 
 
-# Default `for:` of each alert; overridable in org.yaml `alert_for`.
-ALERT_FOR_DEFAULTS = {
-    names.A_DAILY_EXCEEDED: "5m",
-    names.A_DAILY_WARNING: "5m",
-    names.A_MONTHLY_EXCEEDED: "15m",
-    names.A_MONTHLY_WARNING: "15m",
-    names.A_MONTHLY_FORECAST: "1h",
-    names.A_ORG_EXCEEDED: "5m",
-    names.A_ANOMALY: "15m",
-    names.A_GPU_IDLE: "30m",
-    names.A_COST_PER_REQUEST: "30m",
-    names.A_TOKEN_BUDGET: "5m",
-    names.A_TREND: "1h",
-    names.A_COST_PER_USER: "1h",
-    names.A_TRAINING: "15m",
-    names.A_UNTAGGED: "30m",
-    names.A_DATA_MISSING: "0m",  # the silence window is in the expression (silence_window)
-}
 
 def target_address(target) -> str:
     """host:port of a scrape target in either form."""

@@ -25,6 +25,7 @@ class _Loader(_Base):
     PyYAML's Python-side implicit resolver, the slowest part of loading, is skipped."""
 
     def resolve(self, kind, value, implicit):
+        """Every node is a plain str, seq or map; _scalar types the scalars."""
         return _KIND_TAG[kind]
 
 # YAML 1.2 booleans: only true/false. `no`, `on`, `yes`, `off` stay strings.
@@ -108,6 +109,7 @@ class _Builder:
         self.alias_lines: set[int] = set()
 
     def build(self, node, path: tuple, line: int):
+        """Plain data of a node at `path` (line: where a problem with it is reported)."""
         doc = self.doc
         doc.lines[path] = line
         if id(node) in self.seen:

@@ -20,21 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator import names as n
-from generator.errors import AicostError
-from generator.model import Model, ScrapeTarget
-from generator.output import to_yaml, write_tree
+from generator.errors import StackError
+from generator.model import Spec, ScrapeTarget
+from generator.output import serialise, write_tree
 from generator.prometheus_api import instant_query
 from generator.stack.sink import WebhookSink
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = ("prometheus-alertmanager", "alertmanager")  # Debian's name, upstream's name
-
-
-class StackError(AicostError):
-    """The stack cannot start: a missing binary, a port in use, a process that died."""
-
-    def __init__(self, message: str):
-        super().__init__(f"aicost demo: {message}")
 
 
 def free_port() -> int:
@@ -65,12 +58,12 @@ class Ports:
     sink: int = field(default_factory=free_port)
 
 
-def fast_model(model: Model, ports: Ports, interval: str = "1s") -> Model:
+def fast_model(spec: Spec, ports: Ports, interval: str = "1s") -> Spec:
     """The spec with loopback targets and a speed-up: short scrape/evaluation intervals, `for: 0s`."""
-    return replace(model, exporter_targets=(ScrapeTarget(f"127.0.0.1:{ports.exporter}"),),
+    return replace(spec, exporter_targets=(ScrapeTarget(f"127.0.0.1:{ports.exporter}"),),
                    app_targets=(ScrapeTarget(f"127.0.0.1:{ports.app}"),),
                    alertmanager_targets=(f"127.0.0.1:{ports.alertmanager}",), evaluation_interval=interval,
-                   scrape_interval=interval, alert_for=tuple((a, "0s") for a, _ in model.alert_for))
+                   scrape_interval=interval, alert_for=tuple((a, "0s") for a, _ in spec.alert_for))
 
 
 def redirect_receivers(config: dict, sink_url: str) -> dict:
@@ -97,8 +90,8 @@ def _which(names) -> str:
         path = shutil.which(name)
         if path:
             return path
-    raise StackError(f"{names[0] if isinstance(names, tuple) else names} is not installed; "
-                     "apt-get install prometheus prometheus-alertmanager")
+    raise StackError(f"{names[0] if isinstance(names, tuple) else names} is not on PATH; scripts/fetch-tools puts "
+                     "Prometheus and Alertmanager under .tools/prometheus-2/usr/bin (or install them)")
 
 
 def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30) -> None:
@@ -117,14 +110,14 @@ def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30)
 class Stack:
     """Renders the spec into a temporary folder and runs every part on 127.0.0.1."""
 
-    def __init__(self, model: Model, ports: Ports | None = None, simulate: int = 4, interval: str = "1s"):
+    def __init__(self, spec: Spec, ports: Ports | None = None, simulate: int = 4, interval: str = "1s"):
         self.ports = ports or Ports()
         for name, port in vars(self.ports).items():
             if not port_free(port):
                 raise StackError(f"port {port} ({name}) is already in use on 127.0.0.1; choose another with --{name}-port")
         self._binaries = (_which(PROMETHEUS), _which(ALERTMANAGER))
-        self.spec_model, self.simulate = model, simulate
-        self.model = fast_model(model, self.ports, interval)
+        self.simulate = simulate
+        self.spec = fast_model(spec, self.ports, interval)
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.sink: WebhookSink | None = None
         self.app = None
@@ -135,12 +128,10 @@ class Stack:
     def _files(self) -> dict[str, bytes]:
         """The rendered tree, with Alertmanager's receivers redirected to the sink."""
         from generator.render import render_all
-        from generator.render.alertmanager import render_alertmanager
 
-        files = render_all(self.model)
-        am = redirect_receivers(render_alertmanager(self.model), f"http://127.0.0.1:{self.ports.sink}")
-        files[n.ALERTMANAGER_CONFIG] = to_yaml(am)
-        return files
+        files = render_all(self.spec)
+        files[n.ALERTMANAGER_CONFIG] = redirect_receivers(files[n.ALERTMANAGER_CONFIG], f"http://127.0.0.1:{self.ports.sink}")
+        return serialise(files)
 
     def start(self) -> "Stack":
         """Start the sink, the app, the exporter, Alertmanager and Prometheus; wait until each answers.
@@ -158,15 +149,15 @@ class Stack:
         out = self.dir / "rendered"
         write_tree(self._files(), out)
         self.sink = WebhookSink(self.ports.sink)
-        model = self.model
+        spec = self.spec
         registry = CollectorRegistry()
-        prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in model.models}
-        self.tracker = CostTracker(prices, {t.name: t.projects for t in model.teams}, registry=registry)
+        prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in spec.models}
+        self.tracker = CostTracker(prices, {t.name: t.projects for t in spec.teams}, registry=registry)
         self.app = serve(registry, "127.0.0.1", self.ports.app)
-        team = model.teams[0]
+        team = spec.teams[0]
         gpus = CollectorRegistry()
         gpus.register(GpuCostCollector(SimulatedGpus(self.simulate),
-                                       GpuPrices((g.name, g.hourly, g.nvml_names) for g in model.gpus),
+                                       GpuPrices((g.name, g.hourly, g.nvml_names) for g in spec.gpus),
                                        HostTags("i-0demo", team.name, team.projects[0], team.environment,
                                                 team.cost_center, team.owner)))
         self.exporter = serve(gpus, "127.0.0.1", self.ports.exporter)
@@ -209,7 +200,7 @@ class Stack:
 
     def traffic(self, calls: int = 5) -> None:
         """Realistic calls through the library: a team/model/endpoint mix, a few thousand tokens each."""
-        mixes = [(t.name, m.name) for t in self.model.teams for m in self.model.models[:2]]
+        mixes = [(t.name, m.name) for t in self.spec.teams for m in self.spec.models[:2]]
         for _ in range(calls):
             team, model_name = self._rng.choice(mixes)
             self.tracker.track(model_name, team, self._rng.choice(["/search", "/chat", "/summarize"]),
@@ -218,8 +209,8 @@ class Stack:
     def runaway(self, team_name: str) -> tuple[int, str]:
         """A runaway batch job: calls of 10M input tokens of the dearest model until the team's daily
         budget is 120 % spent; returns (calls, AI model)."""
-        team = self.model.team(team_name)
-        dearest = max(self.model.models, key=lambda price: price.input_per_million)
+        team = self.spec.team(team_name)
+        dearest = max(self.spec.models, key=lambda price: price.input_per_million)
         calls = int(team.daily_budget * 1.2 / (dearest.input_per_million * 10)) + 1
         for _ in range(calls):
             self.tracker.track(dearest.name, team.name, "/batch", 10_000_000, 0)

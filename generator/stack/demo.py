@@ -48,3 +48,21 @@ def demo_events(stack: Stack, runaway: str | None, duration: float, clock: Calla
         spend = {r["metric"].get(n.L_TEAM, ""): float(r["value"][1]) for r in stack.query(n.R_TEAM_TODAY)}
         yield Status(spend, len(stack.query('ALERTS{alertstate="firing"}')))
         sleep(1)
+
+
+def banner(stack: Stack, gpus: int) -> str:
+    """Where everything listens."""
+    p = stack.ports
+    return (f"Prometheus   http://127.0.0.1:{p.prometheus}\nAlertmanager http://127.0.0.1:{p.alertmanager}\n"
+            f"exporter     http://127.0.0.1:{p.exporter}/metrics  ({gpus} simulated GPUs)\n"
+            f"receivers -> webhook sink on 127.0.0.1:{p.sink}; Ctrl-C stops everything")
+
+
+def describe(event: Runaway | Notification | Status) -> str:
+    """One line of text for an event."""
+    if isinstance(event, Status):
+        return "  ".join(f"{t} ${v:,.2f}" for t, v in sorted(event.spend.items())) + f"  | alerts firing: {event.firing}"
+    if isinstance(event, Runaway):
+        return f"!! runaway loop: {event.calls} calls of 10M {event.ai_model} tokens for team {event.team}"
+    return "\n".join(f"-> {event.receiver:<16} {a['labels'].get('alertname')} [{a['labels'].get('severity')}]"
+                     f" team={a['labels'].get('team', '-')}: {a['annotations'].get('summary', '')}" for a in event.alerts)

@@ -9,7 +9,7 @@ import json
 from decimal import Decimal
 
 from generator import names as n
-from generator.report import COLUMNS, Report, money
+from generator.report.allocation import COLUMNS, Report, money
 
 HEAD = ("Compute", "API", "Storage", "Other")
 DOLLAR = Decimal(1)

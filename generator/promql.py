@@ -32,6 +32,11 @@ BY_TPC = "team, project, category"
 END_TIME = f"last_over_time(vector(time())[{STEP}:{STEP}] @ end())"
 
 
+def number(x: float) -> str:
+    """A PromQL number literal, exact and stable (repr of the float)."""
+    return repr(float(x)) if not float(x).is_integer() else str(int(x))
+
+
 def sel(metric: str, **matchers: str) -> str:
     """A vector selector with equality matchers."""
     if not matchers:

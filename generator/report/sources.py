@@ -9,9 +9,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from generator import names as n
-from generator.errors import AicostError
-from generator.prometheus_api import PrometheusUnavailable, instant_query
-from generator.report import CostRow, Period, money
+from generator.errors import PrometheusUnavailable, ReportError
+from generator.prometheus_api import instant_query
+from generator.report.allocation import CostRow, Period, money
 
 PLAIN_COLUMNS = ("cost", "team", "project", "category")
 FOCUS_SERVICE_CATEGORY = {"compute": "compute", "ai and machine learning": "api", "storage": "storage",
@@ -20,13 +20,6 @@ FOCUS_SERVICE_CATEGORY = {"compute": "compute", "ai and machine learning": "api"
 
 # No bill line is a quadrillion dollars; past this an amount is a typo or an attack on Decimal.
 MAX_AMOUNT = Decimal("1e15")
-
-
-class ReportError(AicostError):
-    """Bad input for a report: names the file and row, or the URL."""
-
-    def __init__(self, message: str):
-        super().__init__(f"aicost report: {message}")
 
 
 def _cost(text: str, where: str, what: str = "cost") -> Decimal:

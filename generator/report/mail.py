@@ -6,29 +6,29 @@ import smtplib
 from email.message import EmailMessage
 from pathlib import Path
 
-from generator.model import Model
-from generator.report_sources import ReportError
+from generator.model import Spec
+from generator.errors import ReportError
 
 
-def recipients(model: Model) -> list[str]:
+def recipients(spec: Spec) -> list[str]:
     """Every team owner and finance, each once, in a stable order."""
-    return sorted({t.owner for t in model.teams} | set(model.finance_emails))
+    return sorted({t.owner for t in spec.teams} | set(spec.finance_emails))
 
 
-def message(model: Model, subject: str, text: str, html: str) -> EmailMessage:
+def message(spec: Spec, subject: str, text: str, html: str) -> EmailMessage:
     """The mail: a plain-text part and the self-contained HTML report."""
-    if model.smtp is None:
+    if spec.smtp is None:
         raise ReportError("--send needs smtp settings in alerting.yaml (smarthost, from)")
     msg = EmailMessage()
-    msg["Subject"], msg["From"], msg["To"] = subject, model.smtp.sender, ", ".join(recipients(model))
+    msg["Subject"], msg["From"], msg["To"] = subject, spec.smtp.sender, ", ".join(recipients(spec))
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
 
 
-def send(model: Model, msg: EmailMessage) -> None:
+def send(spec: Spec, msg: EmailMessage) -> None:
     """Deliver through smtp.smarthost (STARTTLS when require_tls; password from its file)."""
-    s = model.smtp
+    s = spec.smtp
     host, _, port = s.smarthost.rpartition(":")
     try:
         with smtplib.SMTP(host or s.smarthost, int(port or 25), timeout=30) as smtp:

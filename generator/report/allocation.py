@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from generator import names as n
-from generator.model import Model
+from generator.model import Spec
 
 CENT = Decimal("0.01")
 # Report columns (the seed's table) and the categories each one gathers.
@@ -205,14 +205,14 @@ def _budget(team, period: Period | None) -> Decimal | None:
     return Decimal(str(team.daily_budget)) * period.days
 
 
-def build(model: Model, period: Period | None, rows: list[CostRow], previous: list[CostRow] | None,
+def build(spec: Spec, period: Period | None, rows: list[CostRow], previous: list[CostRow] | None,
           forecasts: dict[str, Decimal] | None = None) -> Report:
     """Allocate rows to team/project lines; budgets for the period; change on the previous period.
 
     `period` is None for undated money (a plain CSV without --from/--to): then no budget is
     compared, since nothing says which days the money covers.
     """
-    teams = frozenset(t.name for t in model.teams)
+    teams = frozenset(t.name for t in spec.teams)
     rows = [normalise(r, teams) for r in rows]
     lines = _lines(rows)
     total = sum((line.total for line in lines), Decimal(0))
@@ -223,9 +223,9 @@ def build(model: Model, period: Period | None, rows: list[CostRow], previous: li
         for r in (normalise(r, teams) for r in previous):
             prev_by_team[r.team] = prev_by_team.get(r.team, Decimal(0)) + r.amount
     summaries = []
-    for t in model.teams:
+    for t in spec.teams:
         spend = sum((line.total for line in lines if line.team == t.name), Decimal(0))
         prev = None if prev_by_team is None else prev_by_team.get(t.name, Decimal(0))
         summaries.append(TeamSummary(t.name, spend, _budget(t, period), prev, (forecasts or {}).get(t.name)))
     credits = sum((r.amount for r in rows if r.amount < 0), Decimal(0))
-    return Report(model.org_name, period, tuple(lines), total, untagged_total, tuple(summaries), tuple(rows), credits)
+    return Report(spec.org_name, period, tuple(lines), total, untagged_total, tuple(summaries), tuple(rows), credits)

@@ -1,0 +1,22 @@
+"""The one URL scheme of the Grafana dashboards, for alert annotations and dashboard panel links."""
+
+from __future__ import annotations
+
+from generator import names as n
+from generator.model import Spec
+
+
+def team_dashboard_path(team: str) -> str:
+    """Path of the team dashboard with `team` selected; `team` may be a placeholder of any template language."""
+    return f"/d/{n.dashboard_uid(n.TEAM_DASHBOARD)}/team?var-team={team}"
+
+
+def overview_path() -> str:
+    """Path of the overview dashboard."""
+    return f"/d/{n.dashboard_uid(n.OVERVIEW_DASHBOARD)}/overview"
+
+
+def dashboard_link(spec: Spec, per_team: bool) -> str:
+    """The dashboard annotation, in the annotation placeholder language: a per-team alert lands
+    on the team dashboard with its team selected, the others on the overview."""
+    return spec.grafana_url + (team_dashboard_path("{label:team}") if per_team else overview_path())
