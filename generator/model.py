@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from generator.durations import seconds
+
 
 def _threshold(default: float, about: str, minimum: float = 0, exclusive: bool = True, maximum: float | None = None,
                integer: bool = False, org_only: bool = False):
@@ -174,6 +176,7 @@ class Spec:
     alert_for: tuple[tuple[str, str], ...]
     evaluation_interval: str
     scrape_interval: str
+    spend_lookback: str
     untagged_spend_window: str
     training_window: str
     silence_window: str
@@ -189,6 +192,16 @@ class Spec:
     routes: tuple[Route, ...]
     timing: tuple[tuple[str, Timing], ...]
     smtp: Smtp | None = field(default=None)
+
+    @property
+    def ledger_interval_seconds(self) -> float:
+        """The ledger's window: its rule group runs at the evaluation interval."""
+        return seconds(self.evaluation_interval)
+
+    @property
+    def training_window_days(self) -> int:
+        """training_window in days (the spec allows whole days only)."""
+        return round(seconds(self.training_window) / 86400)
 
     def for_(self, alert: str) -> str:
         """The `for:` duration of an alert."""

@@ -46,6 +46,14 @@ L_THRESHOLD = "threshold"
 L_ANOMALY_DIRECTION = "direction"  # spike | drop, on AICostAnomaly (not a token direction)
 L_REASON = "reason"
 L_DAYS_AGO = "days_ago"
+L_SCOPE = "scope"  # team | exporter, on AICostDataMissing
+L_JOB = "job"
+L_LE = "le"
+# The UTC day number (days since 1970-01-01) of a ledger entry modulo 2: today's entries and
+# yesterday's are apart by label, so a plain one-day range sums exactly one calendar day.
+L_DAY_PARITY = "day_parity"
+DAY_PARITIES = ("even", "odd")
+TPC = (L_TEAM, L_PROJECT, L_CATEGORY)  # the level spend is allocated at
 
 DIRECTIONS = ("input", "output")  # this order: the library relies on it
 CATEGORIES = ("api", "compute", "inference", "training", "storage", "network", "other")
@@ -94,11 +102,26 @@ R_TEAM_TIER_COST_PER_USER = "team_tier:ai_spend_dollars:month_to_date_per_user"
 R_TEAM_PROJECT_TRAINING = "team_project:ai_spend_dollars:training_window"
 R_GPU_IDLE_COST_TODAY = "instance_gpu:ai_gpu_idle_cost_dollars:today"
 
+# The spend ledger (group aicost-spend): what each evaluation adds, exactly, from the raw counters.
+R_LEDGER_HEARTBEAT = "aicost:ledger:evaluation_timestamp_seconds"  # time() of every ledger evaluation
+R_TPC_INCREMENT = "team_project_category:ai_spend_dollars:increment"  # dollars since the previous evaluation
+R_TPC_INCREMENT_BY_DAY = "team_project_category:ai_spend_dollars:increment_by_day"  # the same, {day_parity}
+R_TEAM_INCREMENT = "team:ai_spend_dollars:increment"
+R_TMD_INCREMENT = "team_model_direction:ai_api_tokens:increment"  # tokens since the previous evaluation
+R_TMD_INCREMENT_BY_DAY = "team_model_direction:ai_api_tokens:increment_by_day"
+R_TPC_DAY_TOTAL = "team_project_category:ai_spend_dollars:day_total"  # the last complete UTC day, hourly
+R_DAY_TOTAL_DATE = "aicost:day_total:date"  # the UTC day number the latest day_total samples are of
+R_GPU_IDLE_INCREMENT = "instance_gpu:ai_gpu_idle_cost_dollars:increment"
+R_GPU_IDLE_INCREMENT_BY_DAY = "instance_gpu:ai_gpu_idle_cost_dollars:increment_by_day"
+R_TEAM_ENDPOINT_BUCKET_HOURLY = "team_endpoint_le:ai_request_cost_dollars_bucket:increase1h"
+
 # --- rule groups and files -------------------------------------------------------------------
+# Each dependency chain lives in one group (Prometheus runs a group's rules in order, groups in
+# no guaranteed order): the spend chain and every alert on it in aicost-spend, request cost and
+# GPUs in aicost-signals. The constants only change when the spec does.
 G_CONSTANTS = "aicost-constants"
 G_SPEND = "aicost-spend"
 G_SIGNALS = "aicost-signals"
-G_ALERTS = "aicost-alerts"
 
 # --- alerts (names are a contract: runbooks and routes depend on them) ----------------------
 A_DAILY_EXCEEDED = "AIDailyBudgetExceeded"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from generator import model as m
 from generator import names as n
+from generator.durations import seconds
 from generator.errors import Problems
 from generator.policy import ALERT_FOR_DEFAULTS, TIMING_DEFAULTS
 from generator.spec import schema
@@ -150,6 +151,33 @@ def _org_budget_warnings(spec: SpecFiles, teams: list[m.Team], problems: Problem
                           f"team {period} budgets add up to {total:,.2f}, more than the org budget {budget[period]:,.2f}")
 
 
+def _intervals(spec: SpecFiles, problems: Problems) -> None:
+    """The ledger's timing: windows that tile each day, scrapes inside the lookback, whole training days."""
+    org, ctx = spec.data["org.yaml"], Ctx(spec.docs["org.yaml"], problems)
+    keys = ("evaluation_interval", "scrape_interval", "spend_lookback", "training_window", "silence_window",
+            "untagged_spend_window")
+    given = {k: org.get(k) for k in keys}
+    if any(v is None for v in given.values()):
+        return  # the schema has reported it
+    evaluation, scrape, lookback, training, silence, untagged = (seconds(v) for v in given.values())
+    if evaluation > 3600 or 86400 % evaluation:
+        ctx.error(("evaluation_interval",), f"{given['evaluation_interval']} must divide a day and be at most 1h "
+                                            "(15s, 30s, 1m, 2m, 5m, 10m, 15m, 30m, 1h...): the ledger's windows tile each "
+                                            "UTC day")
+    if scrape > 300:
+        ctx.error(("scrape_interval",), f"{given['scrape_interval']} is more than 5m: Prometheus forgets a sample after 5m")
+    if not 2 * max(evaluation, scrape) <= lookback <= 86400:
+        ctx.error(("spend_lookback",), f"{given['spend_lookback']} must be at least twice the evaluation and scrape "
+                                       "intervals and at most 1d")
+    if training % 86400 or not 86400 <= training <= 90 * 86400:
+        ctx.error(("training_window",), f"{given['training_window']} must be whole days, from 1d to 90d")
+    if silence < 2 * evaluation:
+        ctx.error(("silence_window",), f"{given['silence_window']} must be at least twice the evaluation interval: "
+                                       "silence is judged from the ledger's entries")
+    if untagged < evaluation:
+        ctx.error(("untagged_spend_window",), f"{given['untagged_spend_window']} must be at least the evaluation interval")
+
+
 def _targets(spec: SpecFiles, key: str, problems: Problems) -> tuple[m.ScrapeTarget, ...]:
     """Scrape targets from their shorthand (host:port) or full form; TLS needs https."""
     ctx = Ctx(spec.docs["org.yaml"], problems)
@@ -193,6 +221,7 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
         alert_for=tuple(sorted({**ALERT_FOR_DEFAULTS,
                                 **{k: v for k, v in _map(org["alert_for"]).items() if v}}.items())),
         evaluation_interval=org["evaluation_interval"], scrape_interval=org["scrape_interval"],
+        spend_lookback=org["spend_lookback"],
         untagged_spend_window=org["untagged_spend_window"],
         training_window=org["training_window"], silence_window=org["silence_window"],
         finance_emails=tuple(org["finance_emails"] or ()),
@@ -233,5 +262,6 @@ def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
              if (t := _team(name, doc, d, org_t, priced, rnames, default_receiver, problems)) is not None]
     _org_budget_warnings(spec, teams, problems)
     targets = {key: _targets(spec, key, problems) for key in ("exporter_targets", "app_targets")}
+    _intervals(spec, problems)
     problems.raise_if_errors()
     return _model(spec, org_t, required, receivers, default_receiver, routes, teams, targets), problems.warnings

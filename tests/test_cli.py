@@ -25,13 +25,13 @@ def test_generate_then_check_is_clean(minimal_specs, tmp_path):
 def test_check_reports_a_hand_edited_a_missing_and_an_extra_file(minimal_specs, tmp_path):
     out = tmp_path / "rendered"
     _run("generate", "--specs", str(minimal_specs), "--out", str(out))
-    rules = out / "prometheus" / "rules" / "aicost-alerts.yml"
+    rules = out / "prometheus" / "rules" / "aicost-spend.yml"
     rules.write_text(rules.read_text().replace("for: 5m", "for: 1m", 1))
     (out / "alertmanager" / "alertmanager.yml").unlink()
     (out / "prometheus" / "rules" / "old.yml").write_text("groups: []\n")
     r = _run("check", "--specs", str(minimal_specs), "--out", str(out))
     assert r.exit_code == 1
-    assert f"{out}/prometheus/rules/aicost-alerts.yml: differs" in r.output
+    assert f"{out}/prometheus/rules/aicost-spend.yml: differs" in r.output
     assert re.search(r"\n-\s+for: 1m\n\+\s+for: 5m\n", r.output)
     assert f"{out}/alertmanager/alertmanager.yml: missing" in r.output
     assert f"{out}/prometheus/rules/old.yml: not produced by specs/ (extra file)" in r.output
@@ -44,7 +44,7 @@ def test_generate_removes_orphans(minimal_specs, tmp_path):
     (out / "prometheus" / "rules" / "stale.yml").write_text("x: 1\n")
     _run("generate", "--specs", str(minimal_specs), "--out", str(out))
     assert not (out / "prometheus" / "rules" / "stale.yml").exists()
-    assert (out / "prometheus" / "rules" / "aicost-alerts.yml").exists()
+    assert (out / "prometheus" / "rules" / "aicost-spend.yml").exists()
 
 
 def test_a_bad_spec_writes_nothing_and_prints_no_traceback(minimal_specs, tmp_path):

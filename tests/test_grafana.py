@@ -107,7 +107,7 @@ def test_alert_links_land_on_the_team_dashboard(dashboards, spec):
     team = dashboards["aicost-team.json"]
     assert team["uid"] == n.dashboard_uid(n.TEAM_DASHBOARD)
     assert [v["name"] for v in team["templating"]["list"]] == ["datasource", "team", "model"]
-    alerts = rule_files(spec)["aicost-alerts.yml"]["groups"][0]["rules"]
+    alerts = [r for f in rule_files(spec).values() for g in f["groups"] for r in g["rules"] if "alert" in r]
     daily = next(r for r in alerts if r["alert"] == n.A_DAILY_EXCEEDED)
     assert daily["annotations"]["dashboard"] == (
         f"https://grafana.acme.example/d/{team['uid']}/team?var-team={{{{ $labels.team }}}}")

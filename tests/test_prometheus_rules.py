@@ -1,22 +1,24 @@
-"""The rendered rules against the real promtool: lint, generated edge tests, hand-written semantics."""
+"""The rendered rules against the real promtool: lint, generated edge tests, hand-written semantics,
+each test file in both group orders; and the shape of the rules (every alert, no growth with teams)."""
 
 from __future__ import annotations
 
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
+import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import ACME, FIXTURES, ROOT, require_tool, rule_files
+from conftest import ACME, FIXTURES, ROOT, rule_files
 from generator import names
-from generator.output import write_tree
 from generator.build import rendered_files
+from generator.output import write_tree
 from generator.resolve import load_model
+from promtool_runner import failures, in_both_orders, promtool
 
 
-def _promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([require_tool("promtool"), *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+def _alert_rules(spec) -> list[dict]:
+    return [r for data in rule_files(spec).values() for g in data["groups"] for r in g["rules"] if "alert" in r]
 
 
 @pytest.fixture(scope="module")
@@ -29,52 +31,57 @@ def rendered_minimal(tmp_path_factory) -> Path:
 
 @pytest.mark.tools
 def test_rules_pass_promtool_check():
-    r = _promtool("check", "rules", *sorted(str(p) for p in (ROOT / "rendered" / names.RULES_DIR).glob("*.yml")), cwd=ROOT)
+    r = promtool("check", "rules", *sorted(str(p) for p in (ROOT / "rendered" / names.RULES_DIR).glob("*.yml")), cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 @pytest.mark.tools
 def test_prometheus_config_passes_promtool_check():
-    r = _promtool("check", "config", str(ROOT / "rendered" / names.PROMETHEUS_CONFIG), cwd=ROOT)
+    r = promtool("check", "config", str(ROOT / "rendered" / names.PROMETHEUS_CONFIG), cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def _run_all(files: list[Path]) -> list[str]:
-    """Run promtool test files two at a time (the machine has two cores); return the failures."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda f: (f, _promtool("test", "rules", f.name, cwd=f.parent)), files))
-    return [f"{f.name}:\n{r.stdout}{r.stderr}" for f, r in results if r.returncode != 0]
+def _generated_in_both_orders(rendered: Path, dest: Path) -> list[Path]:
+    """The generated test files beside a copy of their rule files, in both group orders."""
+    shutil.copytree(rendered / names.RULES_DIR, dest / "rules")
+    (dest / "tests").mkdir()
+    return [p for f in sorted((rendered / names.RULE_TESTS_DIR).glob("*.yml")) for p in in_both_orders(f, dest / "tests")]
 
 
 @pytest.mark.tools
-def test_generated_edge_tests_pass_for_the_bundled_specs():
+def test_generated_edge_tests_pass_for_the_bundled_specs(tmp_path):
     files = sorted((ROOT / "rendered" / names.RULE_TESTS_DIR).glob("*.yml"))
     per_team = {"daily-budget-exceeded", "daily-budget-warning", "monthly-budget-exceeded", "monthly-budget-warning",
                 "monthly-budget-forecast", "gpu-idle", "cost-per-request", "cost-trend", "cost-anomaly-warning",
                 "cost-anomaly-critical", "cost-anomaly-drop", "token-budget", "cost-per-user", "training-budget"}
     assert {f.stem for f in files} == per_team | {"org", "constants"}
-    failures = _run_all(files)
-    assert not failures, "\n".join(failures)[:20000]
+    found = failures(_generated_in_both_orders(ROOT / "rendered", tmp_path))
+    assert not found, "\n".join(found)[:20000]
 
 
 @pytest.mark.tools
-def test_generated_edge_tests_pass_for_the_minimal_specs(rendered_minimal):
-    failures = _run_all(sorted((rendered_minimal / names.RULE_TESTS_DIR).glob("*.yml")))
-    assert not failures, "\n".join(failures)[:20000]
+def test_generated_edge_tests_pass_for_the_minimal_specs(rendered_minimal, tmp_path):
+    found = failures(_generated_in_both_orders(rendered_minimal, tmp_path))
+    assert not found, "\n".join(found)[:20000]
+
+
+HAND_WRITTEN = sorted((ROOT / "tests" / "promtool").glob("*/*.test.yml"))
 
 
 @pytest.mark.tools
-def test_hand_written_semantics():
-    failures = _run_all(sorted((ROOT / "tests" / "promtool").glob("*.test.yml")))
-    assert not failures, "\n".join(failures)[:20000]
+@pytest.mark.parametrize("test_file", HAND_WRITTEN, ids=[f"{p.parent.name}/{p.stem}" for p in HAND_WRITTEN])
+def test_hand_written_semantics(test_file, tmp_path):
+    """tests/promtool/<fixture>/*.test.yml against the rules of tests/fixtures/<fixture>/specs."""
+    spec, _ = load_model(FIXTURES / test_file.parent.name / "specs")
+    write_tree(rendered_files(spec), tmp_path / "rendered")
+    shutil.copytree(tmp_path / "rendered" / names.RULES_DIR, tmp_path / "run" / "rules")
+    found = failures(in_both_orders(test_file, tmp_path / "run"))
+    assert not found, "\n".join(found)[:20000]
 
 
 def test_every_contract_alert_has_a_rule_and_a_generated_test():
     spec, _ = load_model(ACME)
-    rules = rule_files(spec)["aicost-alerts.yml"]["groups"][0]["rules"]
-    assert {r["alert"] for r in rules} == set(names.ALERTS)
-    import yaml
-
+    assert {r["alert"] for r in _alert_rules(spec)} == set(names.ALERTS)
     tested = set()
     for f in (ROOT / "rendered" / names.RULE_TESTS_DIR).glob("*.yml"):
         for group in yaml.safe_load(f.read_text())["tests"]:
@@ -84,21 +91,36 @@ def test_every_contract_alert_has_a_rule_and_a_generated_test():
     assert tested == set(names.ALERTS)
 
 
-def test_alert_rules_do_not_grow_with_teams():
+def test_rules_do_not_grow_with_teams():
     from dataclasses import replace
 
     spec, _ = load_model(ACME)
     many = replace(spec, teams=tuple(replace(spec.teams[0], name=f"t{i}") for i in range(50)))
     count = lambda m, g: len(rule_files(m)[f"{g}.yml"]["groups"][0]["rules"])  # noqa: E731
-    for group in (names.G_SPEND, names.G_SIGNALS, names.G_ALERTS):
+    for group in (names.G_SPEND, names.G_SIGNALS):
         assert count(spec, group) == count(many, group)
     assert count(many, names.G_CONSTANTS) > count(spec, names.G_CONSTANTS)
 
 
 def test_every_alert_has_severity_runbook_and_dashboard():
     spec, _ = load_model(ACME)
-    for rule in rule_files(spec)["aicost-alerts.yml"]["groups"][0]["rules"]:
+    for rule in _alert_rules(spec):
         assert rule["labels"]["severity"] in ("warning", "critical")
         ann = rule["annotations"]
         assert set(ann) == {"summary", "description", "action", "runbook_url", "dashboard"}
         assert ann["runbook_url"] == f"https://runbooks.acme.example/aicost#{rule['alert'].lower()}"
+
+
+def test_each_chain_stays_in_one_group():
+    """A rule reads only series recorded in its own group (before it), constants, or raw metrics:
+    Prometheus runs the rules of a group in order and groups in no order."""
+    spec, _ = load_model(ACME)
+    files = rule_files(spec)
+    recorded_in = {r["record"]: g["name"] for data in files.values() for g in data["groups"] for r in g["rules"]
+                   if "record" in r}
+    for data in files.values():
+        for g in data["groups"]:
+            for rule in g["rules"]:
+                for name, group in recorded_in.items():
+                    if group not in (g["name"], names.G_CONSTANTS) and name in rule["expr"]:
+                        pytest.fail(f"{rule.get('record') or rule.get('alert')} in {g['name']} reads {name} of {group}")

@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator import names as n
-from generator.catalogue import records
 from generator.catalogue.alert import Alert, enrich
 from generator.catalogue.alerts import anomaly, budget, infra, usage
+from generator.catalogue.records.calendar import day_rules, month_rules
+from generator.catalogue.records.constants import constant_rules
+from generator.catalogue.records.ledger import ledger_rules, price_rules
+from generator.catalogue.records.signals import signal_rules
+from generator.catalogue.records.usage import usage_rules
 from generator.model import Spec
 
 DOMAINS = (budget, anomaly, usage, infra)
@@ -21,10 +25,12 @@ DOMAINS = (budget, anomaly, usage, infra)
 
 @dataclass(frozen=True)
 class RuleGroup:
-    """A Prometheus rule group: its name and its rules, recording rules as dicts and alerts as Alert."""
+    """A Prometheus rule group: its name, its rules (recording rules as dicts, alerts as Alert), and
+    its own evaluation interval where the rules depend on it (the ledger's windows)."""
 
     name: str
     rules: tuple
+    interval: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,12 @@ class Catalogue:
 
 
 def build(spec: Spec) -> Catalogue:
-    """The catalogue of a spec: recording rules, then every enriched alert."""
+    """The catalogue of a spec: each group's recording rules, then the enriched alerts that read them."""
     order = {name: i for i, name in enumerate(n.ALERTS)}
-    alerts = sorted((enrich(spec, a) for d in DOMAINS for a in d.alerts(spec)), key=lambda a: order[a.name])
-    groups = (RuleGroup(n.G_CONSTANTS, tuple(records.constant_rules(spec))),
-              RuleGroup(n.G_SPEND, tuple(records.spend_rules())),
-              RuleGroup(n.G_SIGNALS, tuple(records.signal_rules(spec))),
-              RuleGroup(n.G_ALERTS, tuple(alerts)))
-    return Catalogue(groups, tuple(alerts))
+    alerts = tuple(sorted((enrich(spec, a) for d in DOMAINS for a in d.alerts(spec)), key=lambda a: order[a.name]))
+    spend = [*price_rules(spec), *ledger_rules(spec), *day_rules(spec), *month_rules(spec), *signal_rules(spec)]
+    # The constants every minute whatever the interval: annotations read them with a bare query.
+    groups = (RuleGroup(n.G_CONSTANTS, tuple(constant_rules(spec)), "1m"),
+              RuleGroup(n.G_SPEND, (*spend, *(a for a in alerts if a.group == n.G_SPEND)), spec.evaluation_interval),
+              RuleGroup(n.G_SIGNALS, (*usage_rules(spec), *(a for a in alerts if a.group == n.G_SIGNALS))))
+    return Catalogue(groups, alerts)

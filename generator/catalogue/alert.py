@@ -25,6 +25,7 @@ class Alert:
     action: str
     labels: dict = field(default_factory=dict)  # besides severity, e.g. {"direction": "spike"}
     per_team: bool = True  # carries a `team` label; links to the team dashboard
+    group: str = n.G_SPEND  # the rule group of the series it reads: a chain never crosses groups
     for_: str = ""
     runbook_url: str = ""
     dashboard: str = ""

@@ -13,27 +13,35 @@ from __future__ import annotations
 import re
 
 from generator import names as n
+from generator.catalogue.constants import WINDOW
 
 FORMATS = {"money": "%.2f", "pct": "%.0f", "num": "%.1f", "int": "%.0f"}
 _PLACEHOLDER = re.compile(r"\{(label|value|query):([A-Za-z_]*)(?::([a-z]+))?\}")
 
+
+
+def _constant(selector: str) -> str:
+    """A constant series read the way the rules read it (its group may run after the alert's)."""
+    return f"last_over_time({selector}[{WINDOW}])"
+
+
 # key -> (PromQL with %q per label, labels that fill it)
 QUERIES = {
-    "budget_daily": (f"{n.C_TEAM_BUDGET}{{team=%q,period='daily'}}", ("team",)),
-    "budget_monthly": (f"{n.C_TEAM_BUDGET}{{team=%q,period='monthly'}}", ("team",)),
+    "budget_daily": (_constant(f"{n.C_TEAM_BUDGET}{{team=%q,period='daily'}}"), ("team",)),
+    "budget_monthly": (_constant(f"{n.C_TEAM_BUDGET}{{team=%q,period='monthly'}}"), ("team",)),
     "pct_daily": (f"100 * {n.BUDGET_UTILIZATION}{{team=%q,period='daily'}}", ("team",)),
     "pct_monthly": (f"100 * {n.BUDGET_UTILIZATION}{{team=%q,period='monthly'}}", ("team",)),
     "spend_month": (f"{n.R_TEAM_MONTH}{{team=%q}}", ("team",)),
     "spend_today": (f"{n.R_TEAM_TODAY}{{team=%q}}", ("team",)),
-    "org_budget_daily": (f"{n.C_ORG_BUDGET}{{period='daily'}}", ()),
-    "org_budget_monthly": (f"{n.C_ORG_BUDGET}{{period='monthly'}}", ()),
+    "org_budget_daily": (_constant(f"{n.C_ORG_BUDGET}{{period='daily'}}"), ()),
+    "org_budget_monthly": (_constant(f"{n.C_ORG_BUDGET}{{period='monthly'}}"), ()),
     "hist_mean": (f"{n.R_TEAM_HIST_MEAN}{{team=%q}}", ("team",)),
     "hist_stddev": (f"{n.R_TEAM_HIST_STDDEV}{{team=%q}}", ("team",)),
     "gpu_hourly": (f"{n.GPU_HOURLY_COST}{{instance=%q,gpu=%q}}", ("instance", "gpu")),
     "p95_baseline": (f"{n.R_TEAM_ENDPOINT_P95_BASELINE}{{team=%q,endpoint=%q}}", ("team", "endpoint")),
-    "token_budget": (f"{n.C_TOKEN_BUDGET}{{team=%q,model=%q}}", ("team", "model")),
+    "token_budget": (_constant(f"{n.C_TOKEN_BUDGET}{{team=%q,model=%q}}"), ("team", "model")),
     "week_before": (f"{n.R_TEAM_WEEK}{{team=%q}} offset 7d", ("team",)),
-    "tier_revenue": (f"{n.C_TIER_REVENUE}{{team=%q,tier=%q}}", ("team", "tier")),
+    "tier_revenue": (_constant(f"{n.C_TIER_REVENUE}{{team=%q,tier=%q}}"), ("team", "tier")),
 }
 
 

@@ -32,14 +32,20 @@ def alert_rule(alert: Alert) -> dict:
 
 def render_rule_files(catalogue: Catalogue) -> dict[str, dict]:
     """<group>.yml -> rule file content."""
-    return {f"{g.name}.yml": {"groups": [{"name": g.name,
-                                          "rules": [alert_rule(r) if isinstance(r, Alert) else r for r in g.rules]}]}
-            for g in catalogue.groups}
+    out = {}
+    for g in catalogue.groups:
+        group = {"name": g.name, "rules": [alert_rule(r) if isinstance(r, Alert) else r for r in g.rules]}
+        if g.interval:
+            group["interval"] = g.interval
+        out[f"{g.name}.yml"] = {"groups": [group]}
+    return out
+
+
+# The order a promtool test evaluates the groups in at each step; the tests also run reversed.
+GROUP_ORDER = (n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS)
 
 
 def rule_file(group: str) -> str:
     """Path of a group's rule file, relative to rendered/prometheus/tests/."""
     return f"../rules/{group}.yml"
 
-
-GROUP_ORDER = (n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_ALERTS)

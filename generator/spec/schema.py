@@ -96,10 +96,16 @@ ORG_FILE = Obj({
     "thresholds": Field(thresholds_obj(team=False), default={}),
     "alert_for": Field(Obj({a: Field(DURATION, default=d) for a, d in ALERT_FOR_DEFAULTS.items()},
                            description="how long each alert's condition must hold before it fires"), default={}),
-    "evaluation_interval": Field(POSITIVE_DURATION, default="1m", description="rule evaluation interval in the rendered prometheus.yml"),
+    "evaluation_interval": Field(POSITIVE_DURATION, default="1m",
+                                 description="rule evaluation interval, and the spend ledger's window: it divides a day, "
+                                             "at most 1h"),
     "scrape_interval": Field(POSITIVE_DURATION, default="15s", description="scrape interval of the exporter and app jobs (at most 5m)"),
+    "spend_lookback": Field(POSITIVE_DURATION, default="3h",
+                            description="how far back the spend ledger looks for a counter's last value: a scrape gap up "
+                                        "to this long loses nothing (longer costs more per evaluation)"),
     "untagged_spend_window": Field(POSITIVE_DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
-    "training_window": Field(POSITIVE_DURATION, default="30d", description="an experiment's spend is its spend over this window"),
+    "training_window": Field(POSITIVE_DURATION, default="30d",
+                             description="an experiment's spend is its spend over this many whole days"),
     "silence_window": Field(POSITIVE_DURATION, default="30m", description="AICostDataMissing: silent this long after reporting in the last day"),
     "finance_emails": Field(ListOf(EMAIL, unique=True), default=(),
                             description="who gets the cost report with --send, besides every team owner"),

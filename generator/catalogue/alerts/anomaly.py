@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from generator import names as n
+from generator import promql as q
 from generator.catalogue.alert import Alert
-from generator.catalogue.thresholds import spend_floor, threshold
+from generator.catalogue.constants import spend_floor, threshold
 from generator.model import Spec
 
 ACTIONS = {("critical", "spike"): "Investigate immediately, may indicate runaway job",
@@ -23,11 +24,15 @@ def _anomaly(severity: str, direction: str, condition: str) -> Alert:
     )
 
 
+TEAM = q.on(n.L_TEAM)
+
+
 def _trend(spec: Spec) -> Alert:
+    week_before = f"{n.R_TEAM_WEEK} offset 7d"
     return Alert(
         n.A_TREND, "warning",
-        (f"{n.R_TEAM_WEEK} > on (team) ({n.R_TEAM_WEEK} offset 7d * on (team) (1 + {threshold(spec, 'trend_week_over_week')}))\n"
-         f"and on (team) ({n.R_TEAM_WEEK} offset 7d) >= on (team) (7 * {spend_floor(spec)})"),
+        (f"{n.R_TEAM_WEEK} > {TEAM} ({week_before} * {TEAM} (1 + {threshold(spec, 'trend_week_over_week')}))\n"
+         f"and {TEAM} ({week_before}) >= {TEAM} (7 * {spend_floor(spec)})"),
         summary="AI spend of team {label:team} is trending up week over week",
         description="Team {label:team} spent ${value:money} in the last 7 days against ${query:week_before:money} in the 7 days before.",
         action="Review what changed this week: traffic, models, new jobs",
@@ -37,7 +42,7 @@ def _trend(spec: Spec) -> Alert:
 def alerts(spec: Spec) -> list[Alert]:
     """A spike warns at anomaly_z_warning and pages at anomaly_z_critical; a drop only warns."""
     warn, crit = threshold(spec, "anomaly_z_warning"), threshold(spec, "anomaly_z_critical")
-    return [_anomaly("warning", "spike", f"> on (team) {warn}"),
-            _anomaly("warning", "drop", f"< on (team) (-1 * {warn})"),
-            _anomaly("critical", "spike", f"> on (team) {crit}"),
+    return [_anomaly("warning", "spike", f"> {TEAM} {warn}"),
+            _anomaly("warning", "drop", f"< {TEAM} (-1 * {warn})"),
+            _anomaly("critical", "spike", f"> {TEAM} {crit}"),
             _trend(spec)]

@@ -5,16 +5,23 @@ from __future__ import annotations
 from generator import names as n
 from generator import promql as q
 from generator.catalogue.alert import Alert
-from generator.catalogue.thresholds import spend_floor, threshold
+from generator.catalogue.constants import constant, spend_floor, threshold
 from generator.model import Spec
 
 PERIODS = (("daily", n.R_TEAM_TODAY, n.A_DAILY_EXCEEDED, n.A_DAILY_WARNING, "today (since 00:00 UTC)"),
            ("monthly", n.R_TEAM_MONTH, n.A_MONTHLY_EXCEEDED, n.A_MONTHLY_WARNING, "this month (since the 1st, UTC)"))
 
 
+TEAM = q.on(n.L_TEAM)
+
+
+def _budget(spec: Spec, period: str) -> str:
+    return constant(spec, n.C_TEAM_BUDGET, **{n.L_PERIOD: period})
+
+
 def _team_budget(spec: Spec, period: str, spend: str, name: str, key: str, severity: str, when: str) -> Alert:
-    expr = (f'{spend} > on (team) ({n.C_TEAM_BUDGET}{{period="{period}"}} * on (team) {threshold(spec, key)})\n'
-            f"and on (team) {spend} >= on (team) {spend_floor(spec)}")
+    expr = (f"{spend} > {TEAM} ({_budget(spec, period)} * {TEAM} {threshold(spec, key)})\n"
+            f"and {TEAM} {spend} >= {TEAM} {spend_floor(spec)}")
     verb = "has exceeded" if severity == "critical" else "is at {query:pct_%s:pct}%% of" % period
     return Alert(
         name, severity, expr,
@@ -29,9 +36,9 @@ def _team_budget(spec: Spec, period: str, spend: str, name: str, key: str, sever
 def _forecast(spec: Spec) -> Alert:
     return Alert(
         n.A_MONTHLY_FORECAST, "warning",
-        (f'{n.R_TEAM_FORECAST} > on (team) {n.C_TEAM_BUDGET}{{period="monthly"}}\n'
-         f"and on (team) ({threshold(spec, 'forecast_min_days')} <= on () group_left () day_of_month())\n"
-         f"and on (team) {n.R_TEAM_MONTH} >= on (team) {spend_floor(spec)}"),
+        (f"{n.R_TEAM_FORECAST} > {TEAM} {_budget(spec, 'monthly')}\n"
+         f"and {TEAM} ({threshold(spec, 'forecast_min_days')} <= {q.on()} group_left () day_of_month())\n"
+         f"and {TEAM} {n.R_TEAM_MONTH} >= {TEAM} {spend_floor(spec)}"),
         summary="Team {label:team} is on course to exceed its monthly AI budget",
         description=("At this month's pace team {label:team} will spend ${value:money} by month end, "
                      "over its monthly budget of ${query:budget_monthly:money} (spent so far: ${query:spend_month:money})."),
@@ -43,12 +50,12 @@ def _org(spec: Spec, period: str, spend: str) -> Alert:
     share = spec.thresholds.org_budget_exceeded
     return Alert(
         n.A_ORG_EXCEEDED, "critical",
-        f'{spend} > on () ({n.C_ORG_BUDGET}{{period="{period}"}} * {q.number(share)})',
+        f"{spend} > {q.on()} ({constant(spec, n.C_ORG_BUDGET, **{n.L_PERIOD: period})} * {q.number(share)})",
         summary=f"Total AI spend is over {share * 100:g}% of the {period} budget",
         description=(f"{spec.org_name} has spent ${{value:money}} on AI {'today' if period == 'daily' else 'this month'}; "
                      f"the {period} budget is ${{query:org_budget_{period}:money}}."),
         action="Block new requests, notify team leads and finance",
-        labels={"period": period}, per_team=False,
+        labels={n.L_PERIOD: period}, per_team=False,
     )
 
 

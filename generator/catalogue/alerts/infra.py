@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from generator import durations
 from generator import names as n
+from generator import promql as q
 from generator.catalogue.alert import Alert
-from generator.catalogue.thresholds import idle_gpus
+from generator.catalogue.constants import constant, idle_gpus
 from generator.model import Spec
 
 
@@ -17,13 +19,18 @@ def _gpu_idle(spec: Spec) -> Alert:
                      "{value:num}% utilization for " + spec.for_(n.A_GPU_IDLE) +
                      "; it costs ${query:gpu_hourly:money} an hour."),
         action="Auto-shutdown if non-production",
+        group=n.G_SIGNALS,
     )
 
 
 def _untagged(spec: Spec) -> Alert:
+    # The ledger's entries of the window (one millisecond short, so that Prometheus 2's closed
+    # ranges take no extra entry at the far edge): spend under a team the spec does not know.
+    window = durations.render(durations.seconds(spec.untagged_spend_window) - 0.001)
+    spent = f"sum_over_time({n.R_TEAM_INCREMENT}[{window}])"
     return Alert(
         n.A_UNTAGGED, "warning",
-        f"sum by (team) (increase({n.SPEND}[{spec.untagged_spend_window}]) unless on (team) {n.C_TEAM_INFO}) > 0",
+        f"({spent} unless {q.on(n.L_TEAM)} {constant(spec, n.C_TEAM_INFO)}) > 0",
         summary="AI spend without a known team",
         description=(f"${{value:money}} was spent in the last {spec.untagged_spend_window} under team "
                      "'{label:team}', which is not a team of the spec (empty means no team tag)."),
@@ -33,27 +40,32 @@ def _untagged(spec: Spec) -> Alert:
 
 
 def _silent_team(spec: Spec) -> Alert:
+    # A team's ledger has an entry whenever any of its counters was scraped in the window, flat
+    # counters included. The window is shifted back a millisecond so that an entry exactly one
+    # window old counts the same under Prometheus 2 and 3.
     window = spec.silence_window
+    recent = f"present_over_time({n.R_TEAM_INCREMENT}[{window}] offset 1ms)"
     return Alert(
         n.A_DATA_MISSING, "warning",
-        (f"group by (team) (present_over_time({n.SPEND}[1d]))\n"
-         f"unless on (team) group by (team) (present_over_time({n.SPEND}[{window}]))"),
+        f"present_over_time({n.R_TEAM_INCREMENT}[1d])\nunless {q.on(n.L_TEAM)} {recent}",
         summary="Team {label:team} stopped reporting AI spend",
         description=f"Team {{label:team}} reported spend in the last day but nothing for {window}; no data is not $0.",
         action="Check the team's exporters and instrumented services",
-        labels={"scope": "team"},
+        labels={n.L_SCOPE: "team"},
     )
 
 
 def _exporter_down(spec: Spec) -> Alert:
     window = spec.silence_window
+    up = f'up{{{n.L_JOB}=~"{n.EXPORTER_JOB}|{n.APP_JOB}"}}'
     return Alert(
         n.A_DATA_MISSING, "warning",
-        f'max_over_time(up{{job=~"{n.EXPORTER_JOB}|{n.APP_JOB}"}}[{window}]) == 0',
+        f"max_over_time({up}[{window}] offset 1ms) == 0",
         summary="Cost exporter {label:instance} is down",
         description=f"Scrape target {{label:instance}} of job {{label:job}} has been down for {window}; its spend is not counted.",
         action="Restart the exporter or the instrumented service",
-        labels={"scope": "exporter"}, per_team=False,
+        labels={n.L_SCOPE: "exporter"}, per_team=False,
+        group=n.G_SIGNALS,
     )
 
 

@@ -24,8 +24,8 @@ from generator.render.promtool_tests.team import Scenarios
 MAX_TEAMS_PER_SCENARIO = 100
 
 
-def _file(rule_files: list[str], tests: list[dict]) -> dict:
-    interval = tests[0].get(EVAL, "1m")
+def _file(spec: Spec, rule_files: list[str], tests: list[dict]) -> dict:
+    interval = tests[0].get(EVAL, spec.evaluation_interval)  # raw-driven files: the ledger's own interval
     order = [g for g in GROUP_ORDER if rule_file(g) in rule_files]
     return {"rule_files": rule_files, "evaluation_interval": interval, "group_eval_order": order,
             "tests": [{k: v for k, v in t.items() if k != EVAL} for t in tests]}
@@ -63,8 +63,8 @@ def render_rule_tests(spec: Spec, catalogue: Catalogue) -> dict[str, dict]:
             # which is far cheaper to build and to run.
             exact = key not in groups
             groups.setdefault(key, []).append(build(exact))
-    out = {"org.yml": _file(rule_files, org_tests(spec, expect)),
-           "constants.yml": _file([rule_file(n.G_CONSTANTS)], [constants_test(spec)])}
+    out = {"org.yml": _file(spec, rule_files, org_tests(spec, expect)),
+           "constants.yml": _file(spec, [rule_file(n.G_CONSTANTS)], [constants_test(spec)])}
     for key, tests in groups.items():
-        out[f"{key}.yml"] = _file(rule_files, combine(tests))
+        out[f"{key}.yml"] = _file(spec, rule_files, combine(tests))
     return dict(sorted(out.items()))

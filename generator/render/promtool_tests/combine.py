@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.render.promtool_tests.expect import minutes
+from generator.durations import seconds
 
 
 def _alerts_series(alertname: str, exp_alerts: list[dict]) -> list[dict]:
@@ -22,11 +22,11 @@ def combine(groups: list[dict]) -> list[dict]:
     for g in rest:
         before, at = g["alert_rule_test"]
         edges.append((before["eval_time"], at["eval_time"], at["alertname"], at["exp_alerts"]))
-    times = sorted({t for e in edges for t in e[:2]}, key=minutes)
+    times = sorted({t for e in edges for t in e[:2]}, key=seconds)
     alertname = edges[0][2]
     checks = []
     for t in times:
-        firing = [a for _, at, _, exp in edges if minutes(at) <= minutes(t) for a in exp]
+        firing = [a for _, at, _, exp in edges if seconds(at) <= seconds(t) for a in exp]
         checks.append({"expr": f'ALERTS{{alertname="{alertname}",alertstate="firing"}}', "eval_time": t,
                        "exp_samples": _alerts_series(alertname, firing)})
     merged = {k: v for k, v in rest[0].items() if k not in ("name", "input_series", "alert_rule_test")}

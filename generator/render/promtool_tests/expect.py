@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 
 from generator import names as n
 from generator.catalogue import Catalogue
 from generator.catalogue.annotations import expand
+from generator import durations
 from generator.durations import seconds
 
 EVAL = "_evaluation_interval"  # scenario key: the evaluation interval of the file it goes to
@@ -61,9 +63,35 @@ class Expect:
         return {"exp_labels": dict(sorted(all_labels.items())), "exp_annotations": ann}
 
 
-def edge(name: str, fire_at: int, expected: list[dict], step: int = 1, before: list | None = None) -> list[dict]:
+def at(minute) -> str:
+    """An eval_time of `minute` minutes (a fraction for sub-minute evaluation intervals)."""
+    return durations.render(float(minute) * 60)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The evaluation grid of a test file, every `step` minutes, and when Prometheus fires on it."""
+
+    step: Fraction
+
+    def at_or_after(self, minute) -> Fraction:
+        """The first evaluation at or after `minute`."""
+        return math.ceil(Fraction(minute) / self.step) * self.step
+
+    def fires(self, true_from, for_: str) -> Fraction:
+        """When an alert whose condition holds from minute `true_from` on fires: pending at the first
+        evaluation after that, firing once `for:` has passed at an evaluation."""
+        return self.at_or_after(true_from) + math.ceil(Fraction(minutes_exact(for_)) / self.step) * self.step
+
+
+def minutes_exact(duration: str) -> Fraction:
+    """A Prometheus duration in minutes, exactly."""
+    return Fraction(str(seconds(duration))) / 60
+
+
+def edge(name: str, fire_at, expected: list[dict], step=1, before: list | None = None) -> list[dict]:
     """Not firing one evaluation before `fire_at` minutes (only `before` is), firing at it."""
     return [
-        {"eval_time": f"{fire_at - step}m", "alertname": name, "exp_alerts": before or []},
-        {"eval_time": f"{fire_at}m", "alertname": name, "exp_alerts": expected},
+        {"eval_time": at(fire_at - step), "alertname": name, "exp_alerts": before or []},
+        {"eval_time": at(fire_at), "alertname": name, "exp_alerts": expected},
     ]

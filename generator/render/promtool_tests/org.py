@@ -4,66 +4,86 @@ from __future__ import annotations
 
 from generator import names as n
 from generator.model import Spec
-from generator.render.promtool_tests.expect import Expect, cents_rate, crossing, edge, minutes, series
+import math
+from fractions import Fraction
+
+from generator.render.promtool_tests.expect import Clock, Expect, cents_rate, crossing, edge, minutes_exact, series
+
+JUST_AFTER = Fraction(1, 60000)  # a millisecond, in minutes: "silent for longer than the window"
+
+
+def _clock(spec: Spec) -> Clock:
+    return Clock(Fraction(str(spec.ledger_interval_seconds)) / 60)
 
 
 def _org_budget(spec: Spec, expect: Expect, period: str, budget: float) -> dict:
+    """Org spend at a steady rate crosses share x the period's org budget; on the 1st the month is
+    also today, so the monthly scenario may see the daily alert fire on the way."""
     team = spec.teams[0]
-    limit = spec.thresholds.org_budget_exceeded * budget
-    step = cents_rate(limit)
-    fire = crossing(limit, 0, step) + minutes(spec.for_(n.A_ORG_EXCEEDED))
-    value = float(step * fire)
+    share = spec.thresholds.org_budget_exceeded
+    step = cents_rate(share * budget)
+    clock = _clock(spec)
+    fires = {p: clock.fires(crossing(share * b, 0, step), spec.for_(n.A_ORG_EXCEEDED))
+             for p, b in (("daily", spec.org_daily_budget), ("monthly", spec.org_monthly_budget))}
+    fire = fires[period]
     labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
 
-    def org(v: float, p: str, b: float) -> dict:
-        return expect.alert(n.A_ORG_EXCEEDED, "critical", {}, v, {f"org_budget_{p}": b}, True, {"period": p}, per_team=False)
+    def firing(time) -> list[dict]:
+        budgets = {"daily": spec.org_daily_budget, "monthly": spec.org_monthly_budget}
+        return [expect.alert(n.A_ORG_EXCEEDED, "critical", {}, float(step * math.floor(time)), {f"org_budget_{p}": b},
+                             True, {"period": p}, per_team=False)
+                for p, b in budgets.items() if (p == period or period == "monthly") and fires[p] <= time]
 
-    exp, before = [org(value, period, budget)], []
-    if period == "monthly":  # on the 1st the month is today, so the daily budget is long gone too
-        exp.insert(0, org(value, "daily", spec.org_daily_budget))
-        before = [org(float(step * (fire - 1)), "daily", spec.org_daily_budget)]
     return {
-        "name": f"org: {n.A_ORG_EXCEEDED} ({period}) over {spec.thresholds.org_budget_exceeded:g} x ${budget:,.2f}",
+        "name": f"org: {n.A_ORG_EXCEEDED} ({period}) over {share:g} x ${budget:,.2f}",
         "interval": "1m",
-        "input_series": [series(n.SPEND, labels, f"0+{float(step)!r}x{fire + 5}")],
-        "alert_rule_test": edge(n.A_ORG_EXCEEDED, fire, exp, before=before),
+        "input_series": [series(n.SPEND, labels, f"0+{float(step)!r}x{math.ceil(fire) + 5}")],
+        "alert_rule_test": edge(n.A_ORG_EXCEEDED, fire, firing(fire), clock.step, before=firing(fire - clock.step)),
     }
 
 
 def _untagged(spec: Spec, expect: Expect) -> dict:
     labels = {"team": n.UNTAGGED, "project": "unknown", "category": "compute", "instance": "i-0orphan", "job": n.EXPORTER_JOB}
-    fire = 1 + minutes(spec.for_(n.A_UNTAGGED))
-    exp = expect.alert(n.A_UNTAGGED, "warning", {"team": n.UNTAGGED}, 10, {}, True, per_team=False)
+    clock = _clock(spec)
+    fire = clock.fires(1, spec.for_(n.A_UNTAGGED))
+    # $10 a minute: spend in every ledger window; the alert's value sums the windows that end
+    # inside the untagged window (ceil(window / interval) of them)
+    covered = math.ceil(minutes_exact(spec.untagged_spend_window) / clock.step) * clock.step
+    spent = 10 * min(math.floor(fire), covered)
+    exp = expect.alert(n.A_UNTAGGED, "warning", {"team": n.UNTAGGED}, spent, {}, True, per_team=False)
     return {
         "name": f"org: {n.A_UNTAGGED} after {spec.for_(n.A_UNTAGGED)} of spend under team '{n.UNTAGGED}'",
         "interval": "1m",
-        "input_series": [series(n.SPEND, labels, f"0 10x{fire + 5}")],
-        "alert_rule_test": edge(n.A_UNTAGGED, fire, [exp]),
+        "input_series": [series(n.SPEND, labels, f"0+10x{math.ceil(fire) + 5}")],
+        "alert_rule_test": edge(n.A_UNTAGGED, fire, [exp], clock.step),
     }
 
 
 def _silent_team(spec: Spec, expect: Expect) -> dict:
     team = spec.teams[0]
     labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
-    fire = 60 + minutes(spec.silence_window) + 1 + minutes(spec.for_(n.A_DATA_MISSING))
+    clock = _clock(spec)
+    last_entry = clock.at_or_after(60)  # the ledger's last entry holds the last sample, at minute 60
+    fire = clock.fires(last_entry + minutes_exact(spec.silence_window) + JUST_AFTER, spec.for_(n.A_DATA_MISSING))
     exp = expect.alert(n.A_DATA_MISSING, "warning", {"team": team.name}, 1, {}, True, {"scope": "team"})
     return {
         "name": f"org: {n.A_DATA_MISSING} when team {team.name} goes silent for {spec.silence_window}",
         "interval": "1m",
         "input_series": [series(n.SPEND, labels, "0+1x60")],
-        "alert_rule_test": edge(n.A_DATA_MISSING, fire, [exp]),
+        "alert_rule_test": edge(n.A_DATA_MISSING, fire, [exp], clock.step),
     }
 
 
 def _exporter_down(spec: Spec, expect: Expect) -> dict:
     target = {"job": n.EXPORTER_JOB, "instance": "gpu-host-1:9400"}
-    fire = 10 + minutes(spec.silence_window) + 1 + minutes(spec.for_(n.A_DATA_MISSING))
+    clock = _clock(spec)
+    fire = clock.fires(10 + minutes_exact(spec.silence_window) + JUST_AFTER, spec.for_(n.A_DATA_MISSING))
     exp = expect.alert(n.A_DATA_MISSING, "warning", target, 0, {}, True, {"scope": "exporter"}, per_team=False)
     return {
         "name": f"org: {n.A_DATA_MISSING} when an exporter is down for {spec.silence_window}",
         "interval": "1m",
-        "input_series": [series("up", target, f"1x10 0x{fire}")],
-        "alert_rule_test": edge(n.A_DATA_MISSING, fire, [exp]),
+        "input_series": [series("up", target, f"1x10 0x{math.ceil(fire)}")],
+        "alert_rule_test": edge(n.A_DATA_MISSING, fire, [exp], clock.step),
     }
 
 

@@ -17,7 +17,7 @@ from typing import Callable
 from generator import names as n
 from generator.model import Spec, Team, UserTier
 from generator.render.promtool_tests.expect import (
-    EVAL, LEAD, Expect, cents_rate, crossing, edge, minutes, series,
+    EVAL, LEAD, Clock, Expect, cents_rate, crossing, edge, minutes, series,
 )
 
 # The seed's CostAnomalyDetector demo history (14 days around $450).
@@ -30,6 +30,11 @@ class Scenarios:
 
     spec: Spec
     expect: Expect
+
+    @property
+    def clock(self) -> Clock:
+        """Raw-driven scenarios evaluate at the ledger's interval (its windows are that long)."""
+        return Clock(Fraction(str(self.spec.ledger_interval_seconds)) / 60)
 
     @property
     def history_days(self) -> int:
@@ -47,30 +52,31 @@ class Scenarios:
         target = max(limit, team.thresholds.min_daily_spend)
         step = cents_rate(target) if exact else Fraction(target) / Fraction(119, 2)
         k = crossing(limit, team.thresholds.min_daily_spend, step) if exact else 60
-        fire = k + minutes(self.spec.for_(alert))
-        value = float(step * fire)
+        fire = self.clock.fires(k, self.spec.for_(alert))
+        value = float(step * math.floor(fire))  # samples each minute: the last one at or before `fire`
         labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
         q = {f"budget_{period}": budget, f"pct_{period}": 100.0 * (value / budget)}
         return {
             "name": f"{team.name}: {alert} fires {self.spec.for_(alert)} after {period} spend passes "
                     f"{getattr(team.thresholds, key):g} x ${budget:,.2f}",
             "interval": "1m",
-            "input_series": [series(n.SPEND, labels, f"0+{float(step)!r}x{fire + 5}")],
-            "alert_rule_test": edge(alert, fire, [self.expect.alert(alert, severity, {"team": team.name}, value, q, exact)]),
+            "input_series": [series(n.SPEND, labels, f"0+{float(step)!r}x{math.ceil(fire) + 5}")],
+            "alert_rule_test": edge(alert, fire, [self.expect.alert(alert, severity, {"team": team.name}, value, q, exact)],
+                                    self.clock.step),
         }
 
     def tokens(self, team: Team, ai_model: str, budget: int, exact: bool) -> dict:
         """Input tokens at a steady rate cross the team's daily token budget for an AI model in minute 60."""
         step = Fraction(budget) / Fraction(119, 2)
-        fire = 60 + minutes(self.spec.for_(n.A_TOKEN_BUDGET))
+        fire = self.clock.fires(60, self.spec.for_(n.A_TOKEN_BUDGET))
         labels = {"team": team.name, "model": ai_model, "direction": "input", "instance": "app-1", "job": n.APP_JOB}
         exp = self.expect.alert(n.A_TOKEN_BUDGET, "warning", {"team": team.name, "model": ai_model},
-                                round(float(step * fire)), {"token_budget": budget}, exact)
+                                round(float(step * math.floor(fire))), {"token_budget": budget}, exact)
         return {
             "name": f"{team.name}: {n.A_TOKEN_BUDGET} for {ai_model} at {budget:,} tokens a day",
             "interval": "1m",
-            "input_series": [series(n.API_TOKENS, labels, f"0+{float(step)!r}x{fire + 5}")],
-            "alert_rule_test": edge(n.A_TOKEN_BUDGET, fire, [exp]),
+            "input_series": [series(n.API_TOKENS, labels, f"0+{float(step)!r}x{math.ceil(fire) + 5}")],
+            "alert_rule_test": edge(n.A_TOKEN_BUDGET, fire, [exp], self.clock.step),
         }
 
     def gpu_idle(self, team: Team, exact: bool) -> dict:
@@ -79,14 +85,14 @@ class Scenarios:
         util = round(team.thresholds.gpu_idle_percent - 0.5, 1)
         labels = {"instance": "i-0test", "gpu": "0", "type": gpu.name, "team": team.name,
                   "project": team.projects[0], "environment": team.environment, "job": n.EXPORTER_JOB}
-        fire = LEAD + minutes(self.spec.for_(n.A_GPU_IDLE))
+        fire = self.clock.fires(LEAD, self.spec.for_(n.A_GPU_IDLE))
         return {
             "name": f"{team.name}: {n.A_GPU_IDLE} below {team.thresholds.gpu_idle_percent:g}% for {self.spec.for_(n.A_GPU_IDLE)}",
             "interval": "1m",
-            "input_series": [series(n.GPU_UTILIZATION, labels, f"50x{LEAD - 1} {util}x{fire + 5}"),
-                             series(n.GPU_HOURLY_COST, labels, f"{gpu.hourly!r}x{fire + 5}")],
+            "input_series": [series(n.GPU_UTILIZATION, labels, f"50x{LEAD - 1} {util}x{math.ceil(fire) + 5}"),
+                             series(n.GPU_HOURLY_COST, labels, f"{gpu.hourly!r}x{math.ceil(fire) + 5}")],
             "alert_rule_test": edge(n.A_GPU_IDLE, fire, [self.expect.alert(
-                n.A_GPU_IDLE, "warning", dict(labels), util, {"gpu_hourly": gpu.hourly}, exact)]),
+                n.A_GPU_IDLE, "warning", dict(labels), util, {"gpu_hourly": gpu.hourly}, exact)], self.clock.step),
         }
 
     def anomaly(self, team: Team, kind: str, exact: bool) -> dict:
@@ -153,41 +159,41 @@ class Scenarios:
         base = 0.02
         p95 = round(base * team.thresholds.cost_per_request_factor * 1.1, 6)
         labels = {"team": team.name, "endpoint": "/v1/complete"}
-        fire = LEAD + minutes(self.spec.for_(n.A_COST_PER_REQUEST))
+        fire = self.clock.fires(LEAD, self.spec.for_(n.A_COST_PER_REQUEST))
         exp = self.expect.alert(n.A_COST_PER_REQUEST, "warning", labels, p95, {"p95_baseline": base}, exact)
         return {
             "name": f"{team.name}: {n.A_COST_PER_REQUEST} at {team.thresholds.cost_per_request_factor:g}x baseline",
             "interval": "1m",
-            "input_series": [series(n.R_TEAM_ENDPOINT_P95, labels, f"{base!r}x{LEAD - 1} {p95!r}x{fire + 5}"),
-                             series(n.R_TEAM_ENDPOINT_P95_BASELINE, labels, f"{base!r}x{fire + 5}")],
-            "alert_rule_test": edge(n.A_COST_PER_REQUEST, fire, [exp]),
+            "input_series": [series(n.R_TEAM_ENDPOINT_P95, labels, f"{base!r}x{LEAD - 1} {p95!r}x{math.ceil(fire) + 5}"),
+                             series(n.R_TEAM_ENDPOINT_P95_BASELINE, labels, f"{base!r}x{math.ceil(fire) + 5}")],
+            "alert_rule_test": edge(n.A_COST_PER_REQUEST, fire, [exp], self.clock.step),
         }
 
     def cost_per_user(self, team: Team, tier: UserTier, exact: bool) -> dict:
         """A tier's month-to-date spend per user 10 % above its revenue per user."""
         spend = round(tier.users * tier.revenue_per_user * 1.1, 2)
         labels = {"team": team.name, "project": tier.projects[0], "category": "api"}
-        fire = LEAD + minutes(self.spec.for_(n.A_COST_PER_USER))
+        fire = self.clock.fires(LEAD, self.spec.for_(n.A_COST_PER_USER))
         exp = self.expect.alert(n.A_COST_PER_USER, "warning", {"team": team.name, "tier": tier.name},
                                 spend / tier.users, {"tier_revenue": tier.revenue_per_user}, exact)
         return {
             "name": f"{team.name}: {n.A_COST_PER_USER} for tier {tier.name}",
             "interval": "1m",
-            "input_series": [series(n.R_TPC_MONTH, labels, f"0x{LEAD - 1} {spend!r}x{fire + 2}")],
-            "alert_rule_test": edge(n.A_COST_PER_USER, fire, [exp]),
+            "input_series": [series(n.R_TPC_MONTH, labels, f"0x{LEAD - 1} {spend!r}x{math.ceil(fire) + 2}")],
+            "alert_rule_test": edge(n.A_COST_PER_USER, fire, [exp], self.clock.step),
         }
 
     def training(self, team: Team, project: str, budget: float, exact: bool) -> dict:
         """An experiment's training spend jumps to 125 % of its budget."""
         spend = round(budget * 1.25, 2)
         labels = {"team": team.name, "project": project, "category": "training", "instance": "i-0train", "job": n.EXPORTER_JOB}
-        fire = 1 + minutes(self.spec.for_(n.A_TRAINING))
+        fire = self.clock.fires(1, self.spec.for_(n.A_TRAINING))
         exp = self.expect.alert(n.A_TRAINING, "warning", {"team": team.name, "project": project}, spend, {}, exact)
         return {
             "name": f"{team.name}: {n.A_TRAINING} for {project} over ${budget:,.2f}",
             "interval": "1m",
-            "input_series": [series(n.SPEND, labels, f"0 {spend!r}x{fire + 5}")],
-            "alert_rule_test": edge(n.A_TRAINING, fire, [exp]),
+            "input_series": [series(n.SPEND, labels, f"0 {spend!r}x{math.ceil(fire) + 5}")],
+            "alert_rule_test": edge(n.A_TRAINING, fire, [exp], self.clock.step),
         }
 
     def for_team(self, team: Team) -> list[tuple[str, Callable[[bool], dict]]]:

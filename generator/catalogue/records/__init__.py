@@ -1,0 +1,1 @@
+"""The catalogue's recording rules, one module per concern: constants, the ledger, the calendar, signals."""
