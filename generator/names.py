@@ -53,6 +53,8 @@ L_LE = "le"
 # yesterday's are apart by label, so a plain one-day range sums exactly one calendar day.
 L_DAY_PARITY = "day_parity"
 DAY_PARITIES = ("even", "odd")
+# A scratch label inside one expression (promql.sum_parts): never on a recorded series.
+L_PART = "part"
 TPC = (L_TEAM, L_PROJECT, L_CATEGORY)  # the level spend is allocated at
 
 DIRECTIONS = ("input", "output")  # this order: the library relies on it

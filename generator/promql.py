@@ -92,16 +92,17 @@ def label_value(expr: str, label: str, value: str) -> str:
     return call("label_replace", expr, json.dumps(label), json.dumps(value), '""', '""')
 
 
-def sum_parts(grouping: tuple[str, ...], *parts: tuple[str, str]) -> str:
-    """The sum of (sign, vector) parts by `grouping`; a part absent for a group counts as 0.
+def sum_parts(grouping: tuple[str, ...], *parts: tuple[str, ...]) -> str:
+    """The sum of (sign, vector[, why]) parts by `grouping`; a part absent for a group counts as 0.
 
     `a + b` would drop a group missing from either side, so each part gets a `part` label,
-    the parts are united with `or`, and the sum by the grouping adds them up.
+    the parts are united with `or`, and the sum by the grouping adds them up. A part's `why`
+    becomes a comment line above it in the rendered rule.
     """
     tagged = []
-    for i, (sign, expr) in enumerate(parts):
+    for i, (sign, expr, *why) in enumerate(parts):
         vector = expr if sign == "+" else join("*", expr, "-1")
-        tagged.append(label_value(vector, "part", f"p{i}"))
+        tagged.append("".join(f"# {w}\n" for w in why) + label_value(vector, n.L_PART, f"p{i}"))
     return agg("sum", by(*grouping), join("or", *tagged))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator import names as n
+from generator import durations, names as n
 from generator.catalogue.alert import Alert, enrich
 from generator.catalogue.alerts import anomaly, budget, infra, usage
 from generator.catalogue.records.calendar import day_rules, month_rules
@@ -57,8 +57,11 @@ def build(spec: Spec) -> Catalogue:
     order = {name: i for i, name in enumerate(n.ALERTS)}
     alerts = tuple(sorted((enrich(spec, a) for d in DOMAINS for a in d.alerts(spec)), key=lambda a: order[a.name]))
     spend = [*price_rules(spec), *ledger_rules(spec), *day_rules(spec), *month_rules(spec), *signal_rules(spec)]
-    # The constants every minute whatever the interval: annotations read them with a bare query.
-    groups = (RuleGroup(n.G_CONSTANTS, tuple(constant_rules(spec)), "1m"),
+    # The constants at least every minute whatever the interval (a 5m interval must not leave a
+    # restarted Prometheus without budgets for 5 minutes), and no slower than the ledger: a group's
+    # first evaluation waits for its slot in the interval, up to one interval after a start.
+    constants_every = durations.render(min(60.0, durations.seconds(spec.evaluation_interval)))
+    groups = (RuleGroup(n.G_CONSTANTS, tuple(constant_rules(spec)), constants_every),
               RuleGroup(n.G_SPEND, (*spend, *(a for a in alerts if a.group == n.G_SPEND)), spec.evaluation_interval),
               RuleGroup(n.G_SIGNALS, (*usage_rules(spec), *(a for a in alerts if a.group == n.G_SIGNALS))))
     return Catalogue(groups, alerts)

@@ -39,42 +39,54 @@ TWO_DAYS_RANGE = "1d23h59m59s999ms"
 HEARTBEAT_MEMORY = "6d"
 
 
-def births_trusted(spec: Spec) -> str:
-    """One sample when a counter absent through the lookback is new, not back from an outage of the ledger.
+def births_untrusted(spec: Spec) -> str:
+    """One sample while a counter absent through the lookback may be one back from an outage of the ledger.
 
-    True when the ledger evaluated at every interval from its first heartbeat in the lookback
-    to the previous evaluation, or when it never ran before (a first start, a promtool test).
+    Births are trusted when the ledger evaluated at every interval from its first heartbeat in
+    the lookback to the previous evaluation, or when it never ran before (a first start, a
+    promtool test); this is the other case.
     """
     w, lookback, hb = spec.evaluation_interval, spec.spend_lookback, n.R_LEDGER_HEARTBEAT
     step = q.number(spec.ledger_interval_seconds)
     continuous = (f"count_over_time({hb}[{lookback}] offset {w})\n"
                   f">= (time() - {step} - min_over_time({hb}[{lookback}] offset {w})) / {step} + 0.5")
-    never_ran = f"vector(1) unless on () present_over_time({hb}[{HEARTBEAT_MEMORY}] offset {w})"
-    return q.join("or", q.join(f"and {q.on()}", "vector(1)", continuous), never_ran)
+    never_ran = f"vector(1) unless {q.on()} present_over_time({hb}[{HEARTBEAT_MEMORY}] offset {w})"
+    trusted = q.join("or", q.join(f"and {q.on()}", "vector(1)", continuous), never_ran)
+    return q.join(f"unless {q.on()}", "vector(1)", trusted)
 
 
-def increase(x: str, spec: Spec) -> str:
-    """Exact increase of every series of counter `x` in the window since the previous evaluation.
+def increment(x: str, grouping: tuple[str, ...], spec: Spec) -> str:
+    """Exact increase of counter `x`, summed by `grouping`, in the window since the previous evaluation.
 
-    The window's samples are read over the interval less a millisecond: a sample exactly one
-    interval old is the last one *before* the window, under Prometheus 2's closed ranges as
-    under 3's left-open ones.
+    Per raw series, with L the last sample in the window, B the last one before it (as far back
+    as the lookback), m and M the window's lowest and highest samples:
+
+    * no restart inside, grew from B (B <= m): L - B;
+    * no restart inside, dropped right at the window's start (m < B): L, counted from 0;
+    * restarted inside the window: L from 0, plus what it counted before the drop, M - B;
+    * first seen (no B): L from 0; while births are untrusted, from its first sample: L - m;
+    * not in the window: nothing.
+
+    That is three sums over the raw series, combined per group: sum(L) - sum(B where B <= m and
+    no restart) + sum(M - B where it restarted); the cost is a handful of reads of the window
+    and the lookback per raw series, whatever the number of cases. The window's samples are
+    read over the interval less a millisecond: a sample exactly one interval old is the last
+    one *before* the window, under Prometheus 2's closed ranges as under 3's left-open ones.
     """
     w, lookback = spec.evaluation_interval, spec.spend_lookback
     inside = durations.render(spec.ledger_interval_seconds - 0.001)
-    last, before, near = f"last_over_time({x}[{inside}])", f"last_over_time({x}[{lookback}] offset {w})", f"{x} offset {w}"
-    dropped = f"resets({x}[{inside}]) > 0"
-    branches = [
-        ("no drop: the last sample minus the last one known before the window (gaps included)",
-         q.join("unless", f"{last} - {before} >= 0", dropped, f"min_over_time({x}[{inside}]) < {near}")),
-        ("restarted inside the window: what it counted before the drop, then from 0",
-         q.join("and", f"{last} + clamp_min(max_over_time({x}[{inside}]) - {near}, 0)", dropped)),
-        ("restarted right at the window's start: from 0", q.join("and", last, near)),
-        ("first seen: a counter starts at 0 ...", q.join(f"and {q.on()}", last, births_trusted(spec))),
-        ("... unless the ledger was down: then new and returning counters look alike, so from its first sample",
-         f"{last} - min_over_time({x}[{inside}])"),
-    ]
-    return "\nor\n".join(f"# {why}\n{q.parens(expr)}" for why, expr in branches)
+    last, lowest, highest = (f"{f}({x}[{inside}])" for f in ("last_over_time", "min_over_time", "max_over_time"))
+    before, restarted = f"last_over_time({x}[{lookback}] offset {w})", f"resets({x}[{inside}]) > 0"
+    base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, births_untrusted(spec))), lowest)
+    before_drop = q.join("and", q.call("clamp_min", f"{highest} - {before}", "0"), restarted)
+    return q.sum_parts(
+        grouping,
+        ("+", q.agg("sum", q.by(*grouping), last), "every series in the window: its last sample"),
+        ("-", q.agg("sum", q.by(*grouping), q.join("unless", base, restarted)),
+         "less the base it grew from where it did not restart (a birth: 0, or its first sample while births are untrusted)"),
+        ("+", q.agg("sum", q.by(*grouping), before_drop),
+         "plus, where it restarted inside the window, what it counted before the drop"),
+    )
 
 
 def _priced_tokens() -> str:
@@ -104,12 +116,11 @@ def ledger_rules(spec: Spec) -> list[dict]:
     """Heartbeat, token and dollar increments, the team level, and the by-day copies."""
     # API dollars where a team emits them; otherwise its tokens at list price. `or on (team,
     # category)` keeps the dollars where both exist, so nothing is counted twice.
-    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}",
-                     q.agg("sum", q.by(*n.TPC), increase(n.SPEND, spec)), _priced_tokens())
+    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", increment(n.SPEND, n.TPC, spec), _priced_tokens())
     return [
         {"record": n.R_LEDGER_HEARTBEAT, "expr": "vector(time())"},
         {"record": n.R_TMD_INCREMENT,
-         "expr": q.agg("sum", q.by(n.L_TEAM, n.L_MODEL, n.L_DIRECTION), increase(n.API_TOKENS, spec))},
+         "expr": increment(n.API_TOKENS, (n.L_TEAM, n.L_MODEL, n.L_DIRECTION), spec)},
         {"record": n.R_TPC_INCREMENT, "expr": dollars},
         {"record": n.R_TEAM_INCREMENT, "expr": q.agg("sum", q.by(n.L_TEAM), n.R_TPC_INCREMENT)},
         *_by_day(n.R_TPC_INCREMENT_BY_DAY, n.R_TPC_INCREMENT),

@@ -1,0 +1,311 @@
+"""Benchmark the rendered rules on a real Prometheus with a backfilled TSDB, against a naive query.
+
+For 10, 100 and 1,000 teams (per team: 3 projects x 2 categories x 4 instances of
+ai_spend_dollars_total, 3 models x 2 directions x 4 instances of ai_api_tokens_total, a cost
+histogram of 4 instances (11 series each), 4 GPU hosts x 2 GPUs x 2 gauges: about 110 raw series
+a team, scraped every 60 s), it
+
+1. writes 30 hours of that history as OpenMetrics, one file per 2-hour block, and the rule
+   history the ledger would have recorded meanwhile (its entries, day totals, heartbeat), then
+   turns them into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`;
+2. starts Prometheus on that TSDB with the rules rendered for those teams, scraping a local
+   endpoint that carries every raw series on from where the history stops;
+3. after a few evaluations reads each group's evaluation time from /api/v1/rules, times the
+   naive `sum by (team) (increase(ai_spend_dollars_total[1d]))` through the query API, and
+   takes Prometheus' CPU seconds and peak RSS from /proc.
+
+Goals (spend-ledger issue): at 1,000 teams every group within 2x the naive query and well
+inside its evaluation interval; growth linear in the number of aggregated series.
+
+    python benchmarks/rules.py [--teams 10,100,1000] [--prometheus 2,3] [--evaluations 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from generate import make_specs  # noqa: E402
+
+HOURS = 30
+STEP = 60  # seconds between samples
+BLOCK = 7200  # promtool writes 2-hour blocks: one input file per block keeps it to one pass each
+BUCKETS = ("0.0001", "0.001", "0.01", "0.05", "0.1", "0.5", "1.0", "5.0", "+Inf")
+MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet")
+NAIVE = "sum by (team) (increase(ai_spend_dollars_total[1d]))"
+
+
+def _teams(n: int) -> list[str]:
+    return [f"team-{i:05d}" for i in range(n)]
+
+
+def raw_series(n: int) -> list[tuple[str, str, float, str]]:
+    """(family, labels, rate per minute, kind) of every raw series: kind counter, gauge or bucket share."""
+    out = []
+    for i, team in enumerate(_teams(n)):
+        for p in (f"app-{i}", f"batch-{i}", "shared"):
+            for c in ("api", "compute"):
+                for k in range(4):
+                    out.append(("ai_spend_dollars_total", f'team="{team}",project="{p}",category="{c}",'
+                                f'instance="i-{i}-{k}",job="aicost-apps"', 0.01 * (1 + (i + k) % 7), "counter"))
+        for m in MODELS:
+            for d in ("input", "output"):
+                for k in range(4):
+                    out.append(("ai_api_tokens_total", f'team="{team}",model="{m}",direction="{d}",'
+                                f'instance="i-{i}-{k}",job="aicost-apps"', 1000.0 * (1 + k), "counter"))
+        for k in range(4):
+            base = f'model="gpt-4o",team="{team}",endpoint="/chat",instance="i-{i}-{k}",job="aicost-apps"'
+            for j, le in enumerate(BUCKETS):
+                out.append(("ai_request_cost_dollars_bucket", f'{base},le="{le}"', 10.0 * (j + 1) / len(BUCKETS), "counter"))
+            out.append(("ai_request_cost_dollars_count", base, 10.0, "counter"))
+            out.append(("ai_request_cost_dollars_sum", base, 0.2, "counter"))
+            for g in range(2):
+                gpu = (f'instance="h-{i}-{k}",gpu="{g}",type="A100",team="{team}",project="app-{i}",'
+                       f'environment="production",job="aicost-exporter"')
+                out.append(("ai_gpu_utilization_percent", gpu, 3.0 if (k + g) == 0 else 60.0, "gauge"))
+                out.append(("ai_gpu_hourly_cost_dollars", gpu, 4.096, "gauge"))
+    return out
+
+
+def recorded_series(n: int) -> list[tuple[str, str, float, str]]:
+    """The rule history the ledger would have recorded over the same hours (entries every minute)."""
+    out = [("aicost:ledger:evaluation_timestamp_seconds", "", 0.0, "time")]
+    for i, team in enumerate(_teams(n)):
+        out.append(("team:ai_spend_dollars:increment", f'team="{team}"', 1.0, "entry"))
+        for p in (f"app-{i}", f"batch-{i}", "shared"):
+            for c in ("api", "compute"):
+                out.append(("team_project_category:ai_spend_dollars:increment_by_day",
+                            f'team="{team}",project="{p}",category="{c}"', 0.1, "by_day"))
+                out.append(("team_project_category:ai_spend_dollars:day_total",
+                            f'team="{team}",project="{p}",category="{c}"', 144.0, "hourly"))
+        for m in MODELS:
+            for d in ("input", "output"):
+                out.append(("team_model_direction:ai_api_tokens:increment_by_day",
+                            f'team="{team}",model="{m}",direction="{d}"', 4000.0, "by_day"))
+        out.append(("instance_gpu:ai_gpu_idle_cost_dollars:increment_by_day",
+                    f'instance="h-{i}-0",gpu="0",type="A100",team="{team}",project="app-{i}",'
+                    f'environment="production",job="aicost-exporter"', 4.096 / 60, "by_day"))
+        for le in BUCKETS:
+            out.append(("team_endpoint_le:ai_request_cost_dollars_bucket:increase1h",
+                        f'team="{team}",endpoint="/chat",le="{le}"', 600.0, "hourly"))
+    out.append(("aicost:day_total:date", "", 0.0, "date"))
+    return out
+
+
+def _value(kind: str, rate: float, t: int, start: int) -> float:
+    minutes = (t - start) / 60
+    if kind == "counter":
+        return round(rate * minutes, 6)
+    return rate
+
+
+def _write_block(args) -> str:
+    """One OpenMetrics file holding every series' samples in one 2-hour block."""
+    path, n, start, lo, hi, end = args
+    times = range(max(lo, start), min(hi, end), STEP)
+    by_family: dict[str, list[str]] = {}
+    for family, labels, rate, kind in raw_series(n):
+        lines = by_family.setdefault(family, [])
+        for t in times:
+            lines.append(f"{family}{{{labels}}} {_value(kind, rate, t, start)} {t}\n")
+    for family, labels, rate, kind in recorded_series(n):
+        lines = by_family.setdefault(family, [])
+        sel = f"{family}{{{labels}}}" if labels else family
+        for t in times:
+            if kind == "hourly" and t % 3600:
+                continue
+            if kind == "time":
+                lines.append(f"{sel} {t} {t}\n")
+            elif kind == "date":
+                if t % 3600 == 0:
+                    lines.append(f"{sel} {t // 86400 - 1} {t}\n")
+            elif kind == "by_day":
+                parity = "even" if ((t - 1) // 86400) % 2 == 0 else "odd"
+                lines.append(f'{family}{{{labels},day_parity="{parity}"}} {rate} {t}\n')
+            else:
+                lines.append(f"{sel} {rate} {t}\n")
+    with open(path, "w") as f:
+        for family, lines in by_family.items():
+            f.write(f"# TYPE {family} unknown\n")
+            f.writelines(lines)
+        f.write("# EOF\n")
+    return path
+
+
+def backfill(n: int, promtool: str, data: Path, work: Path, end: int) -> float:
+    """Write the history as one file per block and turn each into blocks; the seconds it took."""
+    start = end - HOURS * 3600
+    start -= start % STEP
+    t0 = time.monotonic()
+    jobs = [(str(work / f"block-{lo}.om"), n, start, lo, lo + BLOCK, end) for lo in range(start - start % BLOCK, end, BLOCK)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        for path in pool.map(_write_block, jobs):
+            subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", path, str(data)],
+                           check=True, capture_output=True)
+            os.unlink(path)
+    return time.monotonic() - t0
+
+
+class LiveSeries:
+    """Serves every raw series with its value now, carrying on the backfilled history."""
+
+    def __init__(self, n: int, start: int):
+        series = raw_series(n)
+        self.start = start
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                now = int(time.time())
+                body = "".join(f"{f}{{{labels}}} {_value(kind, rate, now, start)}\n"
+                               for f, labels, rate, kind in series).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain; version=0.0.4")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_port
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 300) -> dict:
+    return json.loads(urllib.request.urlopen(url, timeout=timeout).read())
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluations: int) -> dict:
+    """Run Prometheus on the TSDB with the rules; group evaluation times, naive query time, CPU, RSS."""
+    port = _free_port()
+    cfg = data.parent / "prometheus.yml"
+    cfg.write_text(json.dumps({
+        "global": {"scrape_interval": "60s", "evaluation_interval": "1m"},
+        "rule_files": [str(rules / "*.yml")],
+        "scrape_configs": [{"job_name": "bench", "honor_labels": True, "scrape_timeout": "50s",
+                            "static_configs": [{"targets": [f"127.0.0.1:{live.port}"]}]}],
+    }))
+    proc = subprocess.Popen([prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={data}",
+                             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api/v1"
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(1)
+        cpu0, t0 = _cpu_seconds(proc.pid), time.monotonic()
+        seen: dict[str, list[float]] = {}
+        last: dict[str, str] = {}
+        deadline = time.monotonic() + 60 * (evaluations + 4)
+        while time.monotonic() < deadline and min((len(v) for v in seen.values()), default=0) < evaluations:
+            for g in _get(f"{api}/rules")["data"]["groups"]:
+                if g.get("lastEvaluation", "").startswith("2") and last.get(g["name"]) != g["lastEvaluation"]:
+                    last[g["name"]] = g["lastEvaluation"]
+                    seen.setdefault(g["name"], []).append(g["evaluationTime"])
+            time.sleep(5)
+        cpu = (_cpu_seconds(proc.pid) - cpu0) / (time.monotonic() - t0)
+        naive = []
+        for _ in range(3):
+            q0 = time.monotonic()
+            _get(f"{api}/query?" + urllib.parse.urlencode({"query": NAIVE}))
+            naive.append(time.monotonic() - q0)
+        rules = [(g["name"], r) for g in _get(f"{api}/rules")["data"]["groups"] for r in g["rules"]]
+        health = [(group, r.get("lastError")) for group, r in rules if r.get("health") == "err"]
+        slowest = sorted(((r["evaluationTime"], group, r.get("name", "")) for group, r in rules), reverse=True)
+        return {"groups": {k: statistics.median(v[1:] or v) for k, v in seen.items()}, "naive": statistics.median(naive),
+                "cpu_cores": cpu, "peak_rss_mb": _peak_rss_mb(proc.pid), "errors": health,
+                "slowest": slowest}
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def main() -> None:
+    """Every size, every Prometheus: a table."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--teams", default="10,100,1000")
+    ap.add_argument("--prometheus", default="2,3", help="legs under .tools/ (scripts/fetch-tools)")
+    ap.add_argument("--evaluations", type=int, default=3)
+    ap.add_argument("--top", type=int, default=0, help="also print the N slowest rules of each run")
+    args = ap.parse_args()
+    print(f"{'teams':>6} {'raw series':>10} {'Prom':>5} {'constants s':>11} {'spend s':>8} {'signals s':>9} "
+          f"{'naive s':>8} {'spend/naive':>11} {'CPU cores':>9} {'peak RSS MB':>11} {'backfill s':>10}", flush=True)
+    for n in (int(s) for s in args.teams.split(",")):
+        with tempfile.TemporaryDirectory(prefix="aicost-bench-") as tmp:
+            tmp = Path(tmp)
+            specs = make_specs(n, tmp)
+            out = tmp / "rendered"
+            subprocess.run([sys.executable, "-m", "generator", "generate", "--specs", str(specs), "--out", str(out)],
+                           check=True, capture_output=True, cwd=ROOT)
+            end = int(time.time())
+            end -= end % STEP
+            pristine = tmp / "tsdb"
+            seconds = backfill(n, str(ROOT / ".tools" / "prometheus-3" / "usr" / "bin" / "promtool"), pristine, tmp, end)
+            live = LiveSeries(n, end - HOURS * 3600 - (end - HOURS * 3600) % STEP)
+            try:
+                for leg in args.prometheus.split(","):
+                    data = tmp / f"tsdb-{leg}"
+                    shutil.copytree(pristine, data)
+                    r = measure(str(ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / "prometheus"), data,
+                                out / "prometheus" / "rules", live, args.evaluations)
+                    g = r["groups"]
+                    spend = g.get("aicost-spend", math.nan)
+                    print(f"{n:>6} {len(raw_series(n)):>10} {leg:>5} {g.get('aicost-constants', math.nan):>11.3f} "
+                          f"{spend:>8.3f} {g.get('aicost-signals', math.nan):>9.3f} {r['naive']:>8.3f} "
+                          f"{spend / r['naive']:>11.2f} {r['cpu_cores']:>9.2f} {r['peak_rss_mb']:>11.0f} {seconds:>10.0f}"
+                          + (f"  errors: {r['errors'][:2]}" if r["errors"] else ""), flush=True)
+                    for secs, group, name in r["slowest"][:args.top]:
+                        print(f"        {secs:8.3f} s  {group}  {name}", flush=True)
+                    shutil.rmtree(data)
+            finally:
+                live.close()
+
+
+if __name__ == "__main__":
+    main()
