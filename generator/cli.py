@@ -171,15 +171,36 @@ def _day(text: str, option: str):
         raise click.BadParameter(f"{text!r} is not a date such as 2026-11-16", param_hint=option) from None
 
 
-def _now(text: str | None):
+def _now(text: str | None, option: str = "--now"):
+    """An ISO 8601 time option in UTC (now when absent)."""
     from datetime import datetime, timezone
 
     if not text:
         return datetime.now(timezone.utc)
     try:
-        return datetime.fromisoformat(text).astimezone(timezone.utc)
+        when = datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 time", param_hint="--now") from None
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 time such as 2026-11-16T12:00", param_hint=option) from None
+    # A time without a zone is UTC, like every day and period aicost speaks of.
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+
+
+@main.command()
+@SPECS
+@click.option("--prometheus", "prometheus_url", required=True, help="Prometheus URL holding the raw counters")
+@click.option("--from", "from_", required=True, help="first day (UTC) to rebuild, e.g. the 1st of the month")
+@click.option("--to", "to", help="where to stop (ISO 8601, UTC); default: where the live ledger begins, else now")
+@click.option("--out", "out", default="backfill", show_default=True, help="a new folder for ledger.om and the TSDB blocks")
+@click.option("--promtool", default="promtool", show_default=True, help="promtool to turn ledger.om into blocks")
+@click.option("--now", hidden=True, help="the current time (tests)")
+def backfill(specs, prometheus_url, from_, to, out, promtool, now) -> None:
+    """Rebuild the spend ledger for past days (mid-month deploys, rule outages) as TSDB blocks."""
+    from generator.backfill.command import run_backfill
+
+    spec = load(specs)
+    start, end = _day(from_, "--from"), (_now(to, "--to") if to else None)
+    for line in run_backfill(spec, prometheus_url, start, end, _now(now), Path(out), promtool):
+        click.echo(line)
 
 
 @main.command()

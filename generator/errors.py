@@ -53,6 +53,12 @@ class ExporterError(_Prefixed):
     prefix = "aicost exporter"
 
 
+class BackfillError(_Prefixed):
+    """A backfill that cannot run or would count twice: names the option, the folder or the tool."""
+
+    prefix = "aicost backfill"
+
+
 class PrometheusUnavailable(AicostError):
     """Prometheus could not be reached or refused the query; the message names the URL."""
 

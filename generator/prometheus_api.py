@@ -11,25 +11,40 @@ from datetime import datetime
 from generator.errors import PrometheusUnavailable
 
 
-def instant_query(url: str, promql: str, at: datetime | None = None, timeout: float = 30) -> list[dict]:
-    """The result vector of an instant query (at `at`, default now)."""
-    params = {"query": promql}
-    if at is not None:
-        params["time"] = f"{at.timestamp():.3f}"
+def _get(url: str, path: str, params: dict, promql: str, timeout: float) -> list[dict]:
+    """The `result` list of a query API answer; PrometheusUnavailable naming the URL otherwise."""
     try:
-        body = urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/query?{urllib.parse.urlencode(params)}",
+        body = urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/{path}?{urllib.parse.urlencode(params)}",
                                       timeout=timeout).read()
     except urllib.error.HTTPError as exc:
         raise PrometheusUnavailable(f"{url}: Prometheus answered {exc.code} to {promql}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise PrometheusUnavailable(f"{url}: cannot reach Prometheus ({getattr(exc, 'reason', exc)})") from None
+    key = "value" if path == "query" else "values"
     try:
         doc = json.loads(body)
         result = doc["data"]["result"]
         if doc.get("status") != "success" or not isinstance(result, list):
             raise ValueError(doc.get("error") or "not a vector")
-        if not all(isinstance(r.get("metric"), dict) and len(r.get("value") or ()) == 2 for r in result):
-            raise ValueError("a sample without metric or value")
+        if not all(isinstance(r.get("metric"), dict) and r.get(key) for r in result):
+            raise ValueError(f"a series without metric or {key}")
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise PrometheusUnavailable(f"{url}: not a Prometheus query API answer to {promql} ({exc})") from None
     return result
+
+
+def instant_query(url: str, promql: str, at: datetime | None = None, timeout: float = 30) -> list[dict]:
+    """The result vector of an instant query (at `at`, default now)."""
+    params = {"query": promql}
+    if at is not None:
+        params["time"] = f"{at.timestamp():.3f}"
+    result = _get(url, "query", params, promql, timeout)
+    if not all(len(r["value"]) == 2 for r in result):
+        raise PrometheusUnavailable(f"{url}: not a Prometheus query API answer to {promql} (a sample without value)")
+    return result
+
+
+def range_query(url: str, promql: str, start: float, end: float, step: float, timeout: float = 300) -> list[dict]:
+    """The result matrix of a range query: series with `values` [[unix seconds, "value"], ...]."""
+    params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:.3f}"}
+    return _get(url, "query_range", params, promql, timeout)

@@ -55,7 +55,7 @@ def births_untrusted(spec: Spec) -> str:
     return q.join(f"unless {q.on()}", "vector(1)", trusted)
 
 
-def increment(x: str, grouping: tuple[str, ...], spec: Spec) -> str:
+def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None = None) -> str:
     """Exact increase of counter `x`, summed by `grouping`, in the window since the previous evaluation.
 
     Per raw series, with L the last sample in the window, B the last one before it (as far back
@@ -72,9 +72,11 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec) -> str:
     and the lookback per raw series, whatever the number of cases. The window's samples are
     read over the interval less a millisecond: a sample exactly one interval old is the last
     one *before* the window, under Prometheus 2's closed ranges as under 3's left-open ones.
+    `window` (seconds) replaces the interval for `aicost backfill`'s last, shorter entry.
     """
-    w, lookback = spec.evaluation_interval, spec.spend_lookback
-    inside = durations.render(spec.ledger_interval_seconds - 0.001)
+    seconds = window or spec.ledger_interval_seconds
+    w, lookback = durations.render(seconds), spec.spend_lookback
+    inside = durations.render(seconds - 0.001)
     last, lowest, highest = (f"{f}({x}[{inside}])" for f in ("last_over_time", "min_over_time", "max_over_time"))
     before, restarted = f"last_over_time({x}[{lookback}] offset {w})", f"resets({x}[{inside}]) > 0"
     base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, births_untrusted(spec))), lowest)
@@ -89,10 +91,39 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec) -> str:
     )
 
 
-def _priced_tokens() -> str:
+def _priced_tokens(tokens: str, prices: str) -> str:
     """Token increments times the price table: dollars, as API spend of the team."""
-    priced = f"{n.R_TMD_INCREMENT} * {q.on(n.L_MODEL, n.L_DIRECTION)} group_left () {n.C_MODEL_PRICE}"
+    priced = q.join(f"* {q.on(n.L_MODEL, n.L_DIRECTION)} group_left ()", tokens, prices)
     return q.label_value(q.agg("sum", q.by(n.L_TEAM), priced), n.L_CATEGORY, "api")
+
+
+def token_increment(spec: Spec, window: float | None = None) -> str:
+    """Tokens since the previous evaluation, by team, model and direction."""
+    return increment(n.API_TOKENS, (n.L_TEAM, n.L_MODEL, n.L_DIRECTION), spec, window)
+
+
+def dollar_increment(spec: Spec, tokens: str = n.R_TMD_INCREMENT, prices: str = n.C_MODEL_PRICE,
+                     window: float | None = None) -> str:
+    """Dollars since the previous evaluation, by team, project and category.
+
+    API dollars where a team emits them; otherwise its tokens (`tokens`: the recorded token
+    entries, or their expression) at list price (`prices`: the recorded price series, or
+    `inline_prices`). `or on (team, category)` keeps the dollars where both exist, so nothing
+    is counted twice.
+    """
+    return q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", increment(n.SPEND, n.TPC, spec, window),
+                  _priced_tokens(tokens, prices))
+
+
+def inline_prices(spec: Spec) -> str:
+    """The price series as one expression, for queries over times when the rules did not run."""
+    def priced(rule: dict) -> str:
+        expr = rule["expr"]
+        for label, value in sorted(rule["labels"].items()):
+            expr = q.label_value(expr, label, value)
+        return expr
+
+    return q.join("or", *(priced(r) for r in price_rules(spec)))
 
 
 def _by_day(record: str, source: str) -> list[dict]:
@@ -114,14 +145,10 @@ def price_rules(spec: Spec) -> list[dict]:
 
 def ledger_rules(spec: Spec) -> list[dict]:
     """Heartbeat, token and dollar increments, the team level, and the by-day copies."""
-    # API dollars where a team emits them; otherwise its tokens at list price. `or on (team,
-    # category)` keeps the dollars where both exist, so nothing is counted twice.
-    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", increment(n.SPEND, n.TPC, spec), _priced_tokens())
     return [
         {"record": n.R_LEDGER_HEARTBEAT, "expr": "vector(time())"},
-        {"record": n.R_TMD_INCREMENT,
-         "expr": increment(n.API_TOKENS, (n.L_TEAM, n.L_MODEL, n.L_DIRECTION), spec)},
-        {"record": n.R_TPC_INCREMENT, "expr": dollars},
+        {"record": n.R_TMD_INCREMENT, "expr": token_increment(spec)},
+        {"record": n.R_TPC_INCREMENT, "expr": dollar_increment(spec)},
         {"record": n.R_TEAM_INCREMENT, "expr": q.agg("sum", q.by(n.L_TEAM), n.R_TPC_INCREMENT)},
         *_by_day(n.R_TPC_INCREMENT_BY_DAY, n.R_TPC_INCREMENT),
         *_by_day(n.R_TMD_INCREMENT_BY_DAY, n.R_TMD_INCREMENT),

@@ -1,0 +1,187 @@
+"""`aicost backfill` on a real Prometheus: raw counters of two and a half past days (scrapes off the
+minute grid, a scrape gap, a restart, a team that only counts tokens) -> the ledger rebuilt as
+blocks -> today, yesterday and month to date, read with the rules' own expressions, equal the
+exact sums of what the counters counted."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, require_tool
+from generator import names as n
+from generator.catalogue import build
+from generator.cli import main
+from generator.load import load_spec
+from generator.prometheus_api import instant_query
+
+DAY = 86400
+START = datetime(2025, 3, 3, tzinfo=timezone.utc).timestamp()
+END = START + 2 * DAY + 12 * 3600  # 2025-03-05 12:00 UTC
+SCRAPE = 45  # seconds, starting 7 s past a minute: never on a ledger window's edge
+GAP = (START + 15 * 3600, START + 15 * 3600 + 40 * 60)  # 40 minutes without a scrape on the 3rd
+RESTART = START + DAY + 10 * 3600  # the app restarts on the 4th (its counter starts again at 0)
+PRICE = 0.15 / 1e6  # gpt-4o-mini input, the minimal spec's price
+
+
+def _history() -> dict[str, list[tuple[float, float]]]:
+    """Two raw series from an hour before the period: dollars of team search, tokens of team bots."""
+    dollars, tokens = [], []
+    value, count, k = 0.0, 0.0, 0
+    t = START - 3600 + 7
+    while t <= END:
+        value += 0.01 * (k % 7 + 1)  # spend keeps happening during the gap: the jump after it carries it
+        count += 1000 + 10 * (k % 5)
+        if t >= RESTART and (not dollars or dollars[-1][0] < RESTART):
+            value = 0.03  # restarted: what it counted since the restart
+        if not GAP[0] <= t < GAP[1]:
+            dollars.append((t, value))
+            tokens.append((t, count))
+        t += SCRAPE
+        k += 1
+    return {'ai_spend_dollars_total{team="search",project="product-search",category="api",instance="app-1"}': dollars,
+            'ai_api_tokens_total{team="bots",model="gpt-4o-mini",direction="input",instance="bot-1"}': tokens}
+
+
+def _truth(points: list[tuple[float, float]], lo: float, hi: float) -> float:
+    """What a counter counted between its samples in (lo, hi] (a drop counts from 0), in windows ending on the minute."""
+    spent = []
+    for (_, before), (t, now) in zip(points, points[1:]):
+        window_end = math.ceil(t / 60) * 60
+        if lo < window_end <= hi:
+            spent.append(now - before if now >= before else now)
+    return math.fsum(spent)
+
+
+def _openmetrics(history: dict) -> str:
+    lines = []
+    for family in ("ai_api_tokens_total", "ai_spend_dollars_total"):
+        lines.append(f"# TYPE {family.removesuffix('_total')} counter")
+        for series, points in history.items():
+            if series.startswith(family):
+                lines += [f"{series} {v!r} {t:.3f}" for t, v in points]
+    return "\n".join(lines + ["# EOF"]) + "\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Prometheus:
+    """A Prometheus on a TSDB folder, no scrapes, no rules, 127.0.0.1 only."""
+
+    def __init__(self, data: Path):
+        self.port = _free_port()
+        config = data.parent / "prometheus.yml"
+        config.write_text(json.dumps({"global": {"evaluation_interval": "1m"}}))
+        self.proc = subprocess.Popen([require_tool("prometheus"), f"--config.file={config}",
+                                      f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=100y",
+                                      f"--web.listen-address=127.0.0.1:{self.port}"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/-/ready", timeout=1).read()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    pytest.fail("Prometheus did not start on the backfilled TSDB")
+                time.sleep(0.3)
+
+    def value(self, expr: str, at: float) -> float | None:
+        result = instant_query(self.url, expr, at=datetime.fromtimestamp(at, timezone.utc))
+        return math.fsum(float(r["value"][1]) for r in result) if result else None
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def _record(spec, name: str) -> str:
+    return next(r["expr"] for g in build(spec).groups for r in g.rules if isinstance(r, dict) and r.get("record") == name)
+
+
+@pytest.mark.tools
+def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
+    promtool = require_tool("promtool")
+    history = _history()
+    raw = tmp_path / "raw.om"
+    raw.write_text(_openmetrics(history))
+    data = tmp_path / "tsdb"
+    subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(raw), str(data)], check=True,
+                   capture_output=True)
+    specs = FIXTURES / "minimal" / "specs"
+    spec, _ = load_spec(specs)
+
+    prometheus = Prometheus(data)
+    try:
+        out = tmp_path / "backfill"
+        result = CliRunner().invoke(main, ["backfill", "--specs", str(specs), "--prometheus", prometheus.url,
+                                           "--from", "2025-03-03", "--out", str(out), "--promtool", promtool,
+                                           "--now", "2025-03-05T12:00:30"])
+        assert result.exit_code == 0, result.output
+        assert "rebuilt the ledger from 2025-03-03 00:00:00 UTC to 2025-03-05 12:00:00 UTC" in result.output
+        # A second run into the same folder is refused: blocks not yet moved are never overwritten.
+        again = CliRunner().invoke(main, ["backfill", "--specs", str(specs), "--prometheus", prometheus.url,
+                                          "--from", "2025-03-03", "--out", str(out), "--promtool", promtool,
+                                          "--now", "2025-03-05T12:00:30"])
+        assert again.exit_code == 1
+        assert f"aicost backfill: --out {out}: exists and is not an empty folder" in again.output
+    finally:
+        prometheus.stop()
+    for block in (out / "blocks").iterdir():
+        shutil.move(str(block), data / block.name)
+
+    dollars, tokens = history.values()
+    day = {d: _truth(dollars, START + d * DAY, START + (d + 1) * DAY) + PRICE * _truth(tokens, START + d * DAY, START + (d + 1) * DAY)
+           for d in range(3)}
+    today_part = _truth(dollars, START + 2 * DAY, END) + PRICE * _truth(tokens, START + 2 * DAY, END)
+    assert _truth(dollars, GAP[0], GAP[1] + 3600) > 0.5  # the gap and the restart are inside what is checked
+
+    yesterday = _record(spec, n.R_TPC_YESTERDAY)
+    today = _record(spec, n.R_TPC_TODAY).replace(n.R_TPC_YESTERDAY, f"({yesterday})")
+    month = (_record(spec, n.R_TPC_MONTH).replace(n.R_TPC_TODAY, f"({today})")
+             .replace(n.R_TPC_YESTERDAY, f"({yesterday})"))
+    prometheus = Prometheus(data)
+    try:
+        assert prometheus.value(n.R_TPC_DAY_TOTAL, START + DAY + 3600) == pytest.approx(day[0], rel=1e-12)
+        assert prometheus.value(yesterday, END) == pytest.approx(day[1], rel=1e-12)
+        assert prometheus.value(today, END) == pytest.approx(today_part, rel=1e-12)
+        assert prometheus.value(month, END) == pytest.approx(day[0] + day[1] + today_part, rel=1e-12)
+        tokens_today = prometheus.value(_record(spec, n.R_TEAM_MODEL_TOKENS_TODAY), END)
+        assert tokens_today == pytest.approx(_truth(tokens, START + 2 * DAY, END), rel=1e-12)
+    finally:
+        prometheus.stop()
+
+
+def test_backfill_refuses_a_folder_in_use_and_an_unreachable_prometheus(tmp_path):
+    promtool = shutil.which("promtool") or "true"
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "01ABC").mkdir()
+    specs = str(FIXTURES / "minimal" / "specs")
+    port = _free_port()
+    result = CliRunner().invoke(main, ["backfill", "--specs", specs, "--prometheus", f"http://127.0.0.1:{port}",
+                                       "--from", "2025-03-03", "--out", str(tmp_path / "new"), "--promtool", promtool])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"http://127.0.0.1:{port}: cannot reach Prometheus ([Errno 111] Connection refused)"
+    result = CliRunner().invoke(main, ["backfill", "--specs", specs, "--prometheus", "http://127.0.0.1:1",
+                                       "--from", "2025-03-03", "--out", str(busy), "--promtool", "no-such-promtool"])
+    assert result.exit_code == 1
+    assert result.output.strip() == ("aicost backfill: --promtool no-such-promtool: not found "
+                                     "(scripts/fetch-tools puts one under .tools/prometheus-3/usr/bin)")
+    assert not (tmp_path / "new").exists()
