@@ -188,7 +188,8 @@ def _now(text: str | None, option: str = "--now"):
 @main.command()
 @SPECS
 @click.option("--prometheus", "prometheus_url", required=True, help="Prometheus URL holding the raw counters")
-@click.option("--from", "from_", required=True, help="first day (UTC) to rebuild, e.g. the 1st of the month")
+@click.option("--from", "from_", required=True,
+              help="where to start (UTC): a day such as the 1st of the month, or the time an outage began")
 @click.option("--to", "to", help="where to stop (ISO 8601, UTC); default: where the live ledger begins, else now")
 @click.option("--out", "out", default="backfill", show_default=True, help="a new folder for ledger.om and the TSDB blocks")
 @click.option("--promtool", default="promtool", show_default=True, help="promtool to turn ledger.om into blocks")
@@ -198,7 +199,7 @@ def backfill(specs, prometheus_url, from_, to, out, promtool, now) -> None:
     from generator.backfill.command import run_backfill
 
     spec = load(specs)
-    start, end = _day(from_, "--from"), (_now(to, "--to") if to else None)
+    start, end = _now(from_, "--from"), (_now(to, "--to") if to else None)
     for line in run_backfill(spec, prometheus_url, start, end, _now(now), Path(out), promtool):
         click.echo(line)
 

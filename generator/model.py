@@ -38,6 +38,8 @@ class Thresholds:
     min_daily_spend: float = _threshold(5.0, "ratio and z-score alerts stay quiet below this many dollars a day",
                                         exclusive=False)
     forecast_min_days: int = _threshold(3, "no month-end forecast alert before this day of the month", 2, False, 27, True)
+    rule_group_duration_share: float = _threshold(0.5, "AICostRuleGroupSlow: warn when an aicost rule group's evaluation "
+                                                       "takes this share of its interval", maximum=1, org_only=True)
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class Spec:
     exporter_targets: tuple[ScrapeTarget, ...]
     app_targets: tuple[ScrapeTarget, ...]
     alertmanager_targets: tuple[str, ...]
+    prometheus_self_target: str
     models: tuple[ModelPrice, ...]
     gpus: tuple[GpuPrice, ...]
     teams: tuple[Team, ...]

@@ -49,6 +49,7 @@ L_DAYS_AGO = "days_ago"
 L_SCOPE = "scope"  # team | exporter, on AICostDataMissing
 L_JOB = "job"
 L_LE = "le"
+L_RULE_GROUP = "rule_group"  # Prometheus' own: "<rule file>;<group name>"
 # The UTC day number (days since 1970-01-01) of a ledger entry modulo 2: today's entries and
 # yesterday's are apart by label, so a plain one-day range sums exactly one calendar day.
 L_DAY_PARITY = "day_parity"
@@ -64,6 +65,13 @@ PERIODS = ("daily", "monthly")
 UNTAGGED = "untagged"
 # The seed's required resource tags.
 REQUIRED_TAGS = ("team", "project", "environment", "cost_center", "owner")
+
+# Prometheus' own rule-group metrics (its self-scrape), which the health alerts read.
+PROM_RULE_FAILURES = "prometheus_rule_evaluation_failures_total"
+PROM_RULE_MISSED = "prometheus_rule_group_iterations_missed_total"
+PROM_RULE_LAST_DURATION = "prometheus_rule_group_last_duration_seconds"
+PROM_RULE_INTERVAL = "prometheus_rule_group_interval_seconds"
+PROMETHEUS_SELF_METRICS = (PROM_RULE_FAILURES, PROM_RULE_MISSED, PROM_RULE_LAST_DURATION, PROM_RULE_INTERVAL)
 
 # --- constants recorded from the spec (one small rule group) --------------------------------
 C_TEAM_INFO = "aicost_team_info"  # 1 {team, owner, cost_center, environment}
@@ -124,6 +132,9 @@ R_TEAM_ENDPOINT_BUCKET_HOURLY = "team_endpoint_le:ai_request_cost_dollars_bucket
 G_CONSTANTS = "aicost-constants"
 G_SPEND = "aicost-spend"
 G_SIGNALS = "aicost-signals"
+# aicost watching itself: reads Prometheus' own rule-group metrics and the other groups' output,
+# so it lives apart (a stuck or failing spend group must not take its watcher down with it).
+G_HEALTH = "aicost-health"
 
 # --- alerts (names are a contract: runbooks and routes depend on them) ----------------------
 A_DAILY_EXCEEDED = "AIDailyBudgetExceeded"
@@ -141,11 +152,17 @@ A_COST_PER_USER = "AICostPerUserHigh"
 A_TRAINING = "AITrainingJobOverBudget"
 A_UNTAGGED = "AIUntaggedSpend"
 A_DATA_MISSING = "AICostDataMissing"
+A_RULE_FAILURES = "AICostRuleFailures"
+A_RULE_GROUP_SLOW = "AICostRuleGroupSlow"
+A_RULE_GROUP_MISSED = "AICostRuleGroupMissedEvaluations"
+A_SPEND_STALE = "AICostSpendStale"
+A_CONSTANTS_MISSING = "AICostConstantsMissing"
 
 ALERTS = (
     A_DAILY_EXCEEDED, A_DAILY_WARNING, A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING,
     A_MONTHLY_FORECAST, A_ORG_EXCEEDED, A_ANOMALY, A_GPU_IDLE, A_COST_PER_REQUEST,
     A_TOKEN_BUDGET, A_TREND, A_COST_PER_USER, A_TRAINING, A_UNTAGGED, A_DATA_MISSING,
+    A_RULE_FAILURES, A_RULE_GROUP_SLOW, A_RULE_GROUP_MISSED, A_SPEND_STALE, A_CONSTANTS_MISSING,
 )
 SEVERITIES = ("critical", "warning", "info")
 # In a route of alerting.yaml, this receiver name means "the alert's team's own receiver".
@@ -162,6 +179,7 @@ ALERTMANAGER_TEST_RUNNER = "alertmanager/test-routes.sh"
 GRAFANA_DASHBOARDS_DIR = "grafana/dashboards"
 GRAFANA_PROVISIONING_DIR = "grafana/provisioning"
 EXPORTER_JOB = "aicost-exporter"
+PROMETHEUS_JOB = "aicost-prometheus"  # Prometheus scraping itself: the health alerts read its rule metrics
 APP_JOB = "aicost-apps"
 
 OVERVIEW_DASHBOARD = "AI Cost Overview"

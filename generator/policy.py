@@ -25,6 +25,11 @@ ALERT_FOR_DEFAULTS = {
     n.A_TRAINING: "15m",
     n.A_UNTAGGED: "30m",
     n.A_DATA_MISSING: "0m",  # the silence window is in the expression (silence_window)
+    n.A_RULE_FAILURES: "5m",
+    n.A_RULE_GROUP_SLOW: "10m",
+    n.A_RULE_GROUP_MISSED: "0m",  # a missed evaluation is spend the ledger never records: at once
+    n.A_SPEND_STALE: "5m",
+    n.A_CONSTANTS_MISSING: "5m",
 }
 
 # Alertmanager (group_wait, group_interval, repeat_interval) per severity; alerting.yaml `timing`

@@ -227,6 +227,7 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
         finance_emails=tuple(org["finance_emails"] or ()),
         exporter_targets=targets["exporter_targets"], app_targets=targets["app_targets"],
         alertmanager_targets=tuple(org["alertmanager_targets"] or ()),
+        prometheus_self_target=org["prometheus_self_target"],
         models=tuple(m.ModelPrice(k, v["input_per_million"], v["output_per_million"])
                      for k, v in sorted(prices["models"].items())),
         gpus=tuple(m.GpuPrice(k, v["hourly"], tuple(v["nvml_names"] or (k,))) for k, v in sorted(prices["gpus"].items())),

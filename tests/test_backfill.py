@@ -1,6 +1,7 @@
 """`aicost backfill` on a real Prometheus: raw counters of two and a half past days (scrapes off the
-minute grid, a scrape gap, a restart, a team that only counts tokens) -> the ledger rebuilt as
-blocks -> today, yesterday and month to date, read with the rules' own expressions, equal the
+minute grid, a scrape gap, a restart, a team that only counts tokens) and a live ledger that
+starts at 12:00:30 on the last day -> the ledger rebuilt as blocks up to where the live one
+began -> today, yesterday and month to date, read with the rules' own expressions, equal the
 exact sums of what the counters counted."""
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ SCRAPE = 45  # seconds, starting 7 s past a minute: never on a ledger window's e
 GAP = (START + 15 * 3600, START + 15 * 3600 + 40 * 60)  # 40 minutes without a scrape on the 3rd
 RESTART = START + DAY + 10 * 3600  # the app restarts on the 4th (its counter starts again at 0)
 PRICE = 0.15 / 1e6  # gpt-4o-mini input, the minimal spec's price
+LIVE = END + 30  # the live ledger's first evaluation, off the minute grid
+CUT = LIVE - 60  # the backfill stops where that evaluation's window begins
 
 
 def _history() -> dict[str, list[tuple[float, float]]]:
@@ -50,23 +53,24 @@ def _history() -> dict[str, list[tuple[float, float]]]:
         t += SCRAPE
         k += 1
     return {'ai_spend_dollars_total{team="search",project="product-search",category="api",instance="app-1"}': dollars,
-            'ai_api_tokens_total{team="bots",model="gpt-4o-mini",direction="input",instance="bot-1"}': tokens}
+            'ai_api_tokens_total{team="bots",model="gpt-4o-mini",direction="input",instance="bot-1"}': tokens,
+            n.R_LEDGER_HEARTBEAT: [(LIVE + 60 * k, LIVE + 60 * k) for k in range(30)]}
 
 
 def _truth(points: list[tuple[float, float]], lo: float, hi: float) -> float:
-    """What a counter counted between its samples in (lo, hi] (a drop counts from 0), in windows ending on the minute."""
+    """What a counter counted between its samples in (lo, hi] (a drop counts from 0)."""
     spent = []
     for (_, before), (t, now) in zip(points, points[1:]):
-        window_end = math.ceil(t / 60) * 60
-        if lo < window_end <= hi:
+        if lo < t <= hi:
             spent.append(now - before if now >= before else now)
     return math.fsum(spent)
 
 
 def _openmetrics(history: dict) -> str:
     lines = []
-    for family in ("ai_api_tokens_total", "ai_spend_dollars_total"):
-        lines.append(f"# TYPE {family.removesuffix('_total')} counter")
+    for family in ("ai_api_tokens_total", "ai_spend_dollars_total", n.R_LEDGER_HEARTBEAT):
+        kind = "gauge" if family == n.R_LEDGER_HEARTBEAT else "counter"
+        lines.append(f"# TYPE {family.removesuffix('_total')} {kind}")
         for series, points in history.items():
             if series.startswith(family):
                 lines += [f"{series} {v!r} {t:.3f}" for t, v in points]
@@ -130,11 +134,16 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
     prometheus = Prometheus(data)
     try:
         out = tmp_path / "backfill"
-        result = CliRunner().invoke(main, ["backfill", "--specs", str(specs), "--prometheus", prometheus.url,
-                                           "--from", "2025-03-03", "--out", str(out), "--promtool", promtool,
-                                           "--now", "2025-03-05T12:00:30"])
+        args = ["backfill", "--specs", str(specs), "--prometheus", prometheus.url, "--from", "2025-03-03",
+                "--promtool", promtool, "--now", "2025-03-05T13:00"]
+        # Past the live ledger's start, entries would be counted twice: refused.
+        late = CliRunner().invoke(main, [*args, "--to", "2025-03-05T12:10", "--out", str(tmp_path / "late")])
+        assert late.exit_code == 1
+        assert late.output.strip() == ("aicost backfill: --to 2025-03-05 12:10:00 UTC: the live ledger began at "
+                                       "2025-03-05 12:00:30 UTC; entries after 2025-03-05 11:59:30 UTC would be counted twice")
+        result = CliRunner().invoke(main, [*args, "--out", str(out)])
         assert result.exit_code == 0, result.output
-        assert "rebuilt the ledger from 2025-03-03 00:00:00 UTC to 2025-03-05 12:00:00 UTC" in result.output
+        assert "rebuilt the ledger from 2025-03-03 00:00:00 UTC to 2025-03-05 11:59:30 UTC" in result.output
         # A second run into the same folder is refused: blocks not yet moved are never overwritten.
         again = CliRunner().invoke(main, ["backfill", "--specs", str(specs), "--prometheus", prometheus.url,
                                           "--from", "2025-03-03", "--out", str(out), "--promtool", promtool,
@@ -146,10 +155,10 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
     for block in (out / "blocks").iterdir():
         shutil.move(str(block), data / block.name)
 
-    dollars, tokens = history.values()
+    dollars, tokens, _ = history.values()
     day = {d: _truth(dollars, START + d * DAY, START + (d + 1) * DAY) + PRICE * _truth(tokens, START + d * DAY, START + (d + 1) * DAY)
            for d in range(3)}
-    today_part = _truth(dollars, START + 2 * DAY, END) + PRICE * _truth(tokens, START + 2 * DAY, END)
+    today_part = _truth(dollars, START + 2 * DAY, CUT) + PRICE * _truth(tokens, START + 2 * DAY, CUT)
     assert _truth(dollars, GAP[0], GAP[1] + 3600) > 0.5  # the gap and the restart are inside what is checked
 
     yesterday = _record(spec, n.R_TPC_YESTERDAY)
@@ -159,11 +168,11 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
     prometheus = Prometheus(data)
     try:
         assert prometheus.value(n.R_TPC_DAY_TOTAL, START + DAY + 3600) == pytest.approx(day[0], rel=1e-12)
-        assert prometheus.value(yesterday, END) == pytest.approx(day[1], rel=1e-12)
-        assert prometheus.value(today, END) == pytest.approx(today_part, rel=1e-12)
-        assert prometheus.value(month, END) == pytest.approx(day[0] + day[1] + today_part, rel=1e-12)
-        tokens_today = prometheus.value(_record(spec, n.R_TEAM_MODEL_TOKENS_TODAY), END)
-        assert tokens_today == pytest.approx(_truth(tokens, START + 2 * DAY, END), rel=1e-12)
+        assert prometheus.value(yesterday, CUT) == pytest.approx(day[1], rel=1e-12)
+        assert prometheus.value(today, CUT) == pytest.approx(today_part, rel=1e-12)
+        assert prometheus.value(month, CUT) == pytest.approx(day[0] + day[1] + today_part, rel=1e-12)
+        tokens_today = prometheus.value(_record(spec, n.R_TEAM_MODEL_TOKENS_TODAY), CUT)
+        assert tokens_today == pytest.approx(_truth(tokens, START + 2 * DAY, CUT), rel=1e-12)
     finally:
         prometheus.stop()
 

@@ -85,7 +85,7 @@ def test_every_rule_group_evaluates_without_error(stack):
         return groups if all(r.get("lastEvaluation", "").startswith("2") for g in groups for r in g["rules"]) else []
 
     groups = _wait(evaluated)
-    assert {g["name"] for g in groups} == {n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS}
+    assert {g["name"] for g in groups} == {n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_HEALTH}
     bad = [(g["name"], r.get("name"), r.get("lastError")) for g in groups for r in g["rules"] if r.get("health") != "ok"]
     assert bad == []
 
@@ -127,3 +127,24 @@ def test_report_from_prometheus_agrees_with_the_traffic_to_the_cent(stack):
     assert lines[("search", "product-search")]["api"] == "551.25"
     forecast = Decimal(next(t for t in doc["teams"] if t["team"] == "search")["forecast"])
     assert forecast >= Decimal("551.25")  # the month's pace so far, to month end
+
+
+def test_rules_loaded_without_the_constants_page_through_the_health_alert_while_budget_alerts_are_silent():
+    """aicost is blind without its constants (no budgets): the health alert must say so, loudly."""
+    require_tool("prometheus")
+    spec, _ = load_model(ROOT / "specs")
+    constants = f"{n.RULES_DIR}/{n.G_CONSTANTS}.yml"
+    with Stack(spec, simulate=1, omit=(constants,)) as s:
+        spent = sum(s.tracker.track("gpt-4o", "search", "/search", 20_000_000, 1_125_000) for _ in range(9))
+        missing = {"alertname": n.A_CONSTANTS_MISSING, "severity": "critical"}
+        want = set(expected_receivers(spec, missing))
+        assert want == {"pagerduty", "slack-platform"}
+        got = s.sink.wait_for(n.A_CONSTANTS_MISSING, want, timeout=45)
+        assert set(got) == want, f"arrived at {sorted(got)}"
+        assert got["pagerduty"][0]["annotations"]["summary"] == "aicost's constant series are missing"
+        # The ledger runs (the spend is recorded), yet no budget alert can fire without budgets.
+        today = _wait(lambda: (r := s.query(f'{n.R_TEAM_TODAY}{{team="search"}}')) and float(r[0]["value"][1]) >= spent - 0.01)
+        assert today, "the spend was never recorded"
+        time.sleep(3)
+        assert s.sink.received(n.A_DAILY_EXCEEDED, team="search") == {}
+        assert s.sink.received(n.A_DAILY_WARNING, team="search") == {}

@@ -122,5 +122,7 @@ def test_each_chain_stays_in_one_group():
         for g in data["groups"]:
             for rule in g["rules"]:
                 for name, group in recorded_in.items():
-                    if group not in (g["name"], names.G_CONSTANTS) and name in rule["expr"]:
+                    # The health group watches the others by design: it reads their output to tell
+                    # it is missing, and a one-evaluation lag is far inside its `for:`.
+                    if group not in (g["name"], names.G_CONSTANTS) and g["name"] != names.G_HEALTH and name in rule["expr"]:
                         pytest.fail(f"{rule.get('record') or rule.get('alert')} in {g['name']} reads {name} of {group}")

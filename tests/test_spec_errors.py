@@ -92,7 +92,8 @@ CASES = [
      ["specs/alerting.yaml:7: routes[0].alerts[0]: 'AIGpuIdle' is not allowed; expected one of: AIDailyBudgetExceeded, "
       "AIDailyBudgetWarning, AIMonthlyBudgetExceeded, AIMonthlyBudgetWarning, AIMonthlyBudgetForecast, AIOrgBudgetExceeded, "
       "AICostAnomaly, AIGPUIdle, AICostPerRequestHigh, AITokenBudgetExceeded, AICostTrendUp, AICostPerUserHigh, "
-      "AITrainingJobOverBudget, AIUntaggedSpend, AICostDataMissing"]),
+      "AITrainingJobOverBudget, AIUntaggedSpend, AICostDataMissing, AICostRuleFailures, AICostRuleGroupSlow, "
+      "AICostRuleGroupMissedEvaluations, AICostSpendStale, AICostConstantsMissing"]),
     ("a secret value instead of a file is refused",
      {"alerting.yaml": "receivers:\n  chat:\n    slack:\n      channel: '#x'\n      api_url: https://hooks.slack.com/T0/B0/xyz\n"
                        "default_receiver: chat\nroutes:\n  - receivers: [chat]\n"},

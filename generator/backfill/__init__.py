@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
+from generator import durations
 from generator import names as n
 from generator.catalogue.records.ledger import dollar_increment, inline_prices, token_increment
 from generator.model import Spec
@@ -52,8 +53,9 @@ def day_of(t: float) -> int:
 
 
 def first_heartbeat_query(span_seconds: float) -> str:
-    """The earliest live ledger evaluation in the last `span_seconds`: where a backfill must stop."""
-    return f"min_over_time({n.R_LEDGER_HEARTBEAT}[{math.ceil(span_seconds)}s])"
+    """The earliest live ledger evaluation in the last `span_seconds`, the oldest millisecond
+    excluded (an evaluation exactly at the period's start is before it): where a backfill must stop."""
+    return f"min_over_time({n.R_LEDGER_HEARTBEAT}[{durations.render(span_seconds - 0.001)}])"
 
 
 def period_end(spec: Spec, start: float, first_live: float | None, now: float) -> float:
@@ -69,10 +71,10 @@ def _dollars(spec: Spec, window: float | None = None) -> str:
 
 
 def _entries(query_range: RangeQuery, expr: str, start: float, end: float, every: float) -> dict:
-    """{labels: [(t, value), ...]} of `expr` at every step in (start, end] on the interval grid."""
+    """{labels: [(t, value), ...]} of `expr` at every step of the interval grid in (start, end]."""
     out: dict[tuple, list] = defaultdict(list)
-    first = math.floor(start / every) * every + every
-    lo = first
+    lo = math.ceil(start / every) * every
+    lo += every if lo == start else 0
     while lo <= end:
         hi = min(lo + CHUNK - every, end)
         for series in query_range(expr, lo, hi, every):
@@ -82,32 +84,39 @@ def _entries(query_range: RangeQuery, expr: str, start: float, end: float, every
     return out
 
 
-def _last_entry(query_range: RangeQuery, spec: Spec, tokens: bool, start: float, end: float) -> dict:
-    """The shorter entry from the last step on the grid up to `end`, where `end` is off the grid."""
-    every = spec.ledger_interval_seconds
-    last_step = math.floor(end / every) * every
-    window = round(end - max(last_step, start), 3)
+def _partial(query_range: RangeQuery, spec: Spec, tokens: bool, start: float, end: float) -> dict:
+    """The one entry of a window (start, end] shorter than the interval: a period's ends off the grid."""
+    window = round(end - start, 3)
     if window <= 0:
         return {}
     expr = token_increment(spec, window) if tokens else _dollars(spec, window)
     return {tuple(sorted(s["metric"].items())): [(float(t), float(v)) for t, v in s["values"]]
-            for s in query_range(expr, end, end, every)}
+            for s in query_range(expr, end, end, spec.ledger_interval_seconds)}
+
+
+def _all_entries(query_range: RangeQuery, spec: Spec, tokens: bool, start: float, end: float) -> dict:
+    """Every entry of (start, end]: a shorter one up to the grid, the grid's, a shorter one after it."""
+    every = spec.ledger_interval_seconds
+    first, last = math.ceil(start / every) * every, math.floor(end / every) * every
+    if last < first:  # the whole period lies between two steps of the grid
+        return _partial(query_range, spec, tokens, start, end)
+    expr = token_increment(spec) if tokens else _dollars(spec)
+    out = _entries(query_range, expr, first, last, every)
+    for edge in (_partial(query_range, spec, tokens, start, first), _partial(query_range, spec, tokens, last, end)):
+        for labels, points in edge.items():
+            out[labels].extend(points)
+    return out
 
 
 def ledger_samples(spec: Spec, query_range: RangeQuery, start: float, end: float) -> list[Sample]:
     """Every sample the ledger would have recorded in (start, end], as described in the module."""
-    every = spec.ledger_interval_seconds
-    on_grid = math.floor(end / every) * every
     keep_from = max(start, (day_of(end) - 1) * DAY)  # entries of the last two days are written
     samples: list[Sample] = []
     totals: dict[int, dict[tuple, list[float]]] = defaultdict(lambda: defaultdict(list))
     for record, by_day, tokens in ((n.R_TPC_INCREMENT, n.R_TPC_INCREMENT_BY_DAY, False),
                                    (n.R_TMD_INCREMENT, n.R_TMD_INCREMENT_BY_DAY, True)):
-        lo = start if not tokens else keep_from  # token entries are only read for today
-        expr = token_increment(spec) if tokens else _dollars(spec)
-        entries = _entries(query_range, expr, lo, on_grid, every)
-        for labels, points in _last_entry(query_range, spec, tokens, on_grid, end).items():
-            entries[labels].extend(points)
+        # token entries are only read for today and yesterday
+        entries = _all_entries(query_range, spec, tokens, start if not tokens else keep_from, end)
         for labels, points in entries.items():
             for t, v in points:
                 if not tokens:

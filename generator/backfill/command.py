@@ -47,8 +47,7 @@ def run_backfill(spec: Spec, url: str, start: datetime, end: datetime | None, no
     t0 = start.timestamp()
     t1 = _end(spec, url, t0, end.timestamp() if end else None, now.timestamp())
     if t1 <= t0:
-        raise BackfillError(f"nothing to rebuild: the period from {start:%Y-%m-%d} ends before it starts "
-                            "(the live ledger already covers it)")
+        raise BackfillError(f"nothing to rebuild: the live ledger already ran right after --from {_utc(t0)}")
     _prepare(out)
     samples = b.ledger_samples(spec, partial(range_query, url), t0, t1)
     text = out / "ledger.om"

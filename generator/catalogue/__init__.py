@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from generator import durations, names as n
 from generator.catalogue.alert import Alert, enrich
-from generator.catalogue.alerts import anomaly, budget, infra, usage
+from generator.catalogue.alerts import anomaly, budget, health, infra, usage
 from generator.catalogue.records.calendar import day_rules, month_rules
 from generator.catalogue.records.constants import constant_rules
 from generator.catalogue.records.ledger import ledger_rules, price_rules
@@ -20,7 +20,7 @@ from generator.catalogue.records.signals import signal_rules
 from generator.catalogue.records.usage import usage_rules
 from generator.model import Spec
 
-DOMAINS = (budget, anomaly, usage, infra)
+DOMAINS = (budget, anomaly, usage, infra, health)
 
 
 @dataclass(frozen=True)
@@ -63,5 +63,6 @@ def build(spec: Spec) -> Catalogue:
     constants_every = durations.render(min(60.0, durations.seconds(spec.evaluation_interval)))
     groups = (RuleGroup(n.G_CONSTANTS, tuple(constant_rules(spec)), constants_every),
               RuleGroup(n.G_SPEND, (*spend, *(a for a in alerts if a.group == n.G_SPEND)), spec.evaluation_interval),
-              RuleGroup(n.G_SIGNALS, (*usage_rules(spec), *(a for a in alerts if a.group == n.G_SIGNALS))))
+              RuleGroup(n.G_SIGNALS, (*usage_rules(spec), *(a for a in alerts if a.group == n.G_SIGNALS))),
+              RuleGroup(n.G_HEALTH, tuple(a for a in alerts if a.group == n.G_HEALTH)))
     return Catalogue(groups, alerts)

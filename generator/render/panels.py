@@ -192,3 +192,17 @@ def dashboard(title: str, uid: str, description: str, panels: list, variables: t
     d = DashboardJSON(title=title, uid=uid, panels=panels, tags=["aicost", "finops"], time=G.Time(time_from, "now"))
     d.description_text, d.variables, d.dashboard_links = description, variables, links
     return d.to_json_data()
+
+
+class RowPanel(G.RowPanel):
+    """A row header across the dashboard, its panels laid out below it (never collapsed)."""
+
+    def to_json_data(self) -> dict:
+        """Schema-valid row JSON."""
+        return {"id": self.id, "type": "row", "title": self.title, "collapsed": False, "panels": [],
+                "gridPos": self.gridPos.to_json_data()}
+
+
+def row(title: str, y: int) -> RowPanel:
+    """A row header at grid line `y`."""
+    return RowPanel(title=title, gridPos=G.GridPos(h=1, w=24, x=0, y=y))

@@ -50,6 +50,9 @@ def render_prometheus_config(spec: Spec) -> dict:
     scrape = _jobs(n.EXPORTER_JOB, spec.exporter_targets, {"honor_labels": True, "scrape_interval": spec.scrape_interval})
     if spec.app_targets:
         scrape += _jobs(n.APP_JOB, spec.app_targets, {"scrape_interval": spec.scrape_interval})
+    # Prometheus' own rule-group metrics, for aicost's health alerts (AICostRuleGroupSlow...).
+    scrape.append({"job_name": n.PROMETHEUS_JOB, "scrape_interval": spec.scrape_interval,
+                   "static_configs": [{"targets": [spec.prometheus_self_target]}]})
     return {
         "global": {"scrape_interval": spec.scrape_interval, "evaluation_interval": spec.evaluation_interval,
                    "external_labels": {"aicost_org": spec.org_name}},

@@ -42,7 +42,7 @@ def render_rule_files(catalogue: Catalogue) -> dict[str, dict]:
 
 
 # The order a promtool test evaluates the groups in at each step; the tests also run reversed.
-GROUP_ORDER = (n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS)
+GROUP_ORDER = (n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_HEALTH)
 
 
 def rule_file(group: str) -> str:

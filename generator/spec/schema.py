@@ -114,6 +114,9 @@ ORG_FILE = Obj({
     "app_targets": Field(ListOf(TARGET, unique=True, unique_key=target_address), default=(),
                          description="scrape targets of applications instrumented with track_ai_call"),
     "alertmanager_targets": Field(ListOf(HOST_PORT, unique=True), default=("127.0.0.1:9093",)),
+    "prometheus_self_target": Field(HOST_PORT, default="127.0.0.1:9090",
+                                    description="this Prometheus' own address: it scrapes itself (job aicost-prometheus) "
+                                                "so that aicost's health alerts see its rule evaluations"),
 })
 
 PRICES_FILE = Obj({

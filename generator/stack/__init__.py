@@ -63,6 +63,7 @@ def fast_model(spec: Spec, ports: Ports, interval: str = "1s") -> Spec:
     return replace(spec, exporter_targets=(ScrapeTarget(f"127.0.0.1:{ports.exporter}"),),
                    app_targets=(ScrapeTarget(f"127.0.0.1:{ports.app}"),),
                    alertmanager_targets=(f"127.0.0.1:{ports.alertmanager}",), evaluation_interval=interval,
+                   prometheus_self_target=f"127.0.0.1:{ports.prometheus}",
                    scrape_interval=interval, alert_for=tuple((a, "0s") for a, _ in spec.alert_for))
 
 
@@ -110,13 +111,15 @@ def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30)
 class Stack:
     """Renders the spec into a temporary folder and runs every part on 127.0.0.1."""
 
-    def __init__(self, spec: Spec, ports: Ports | None = None, simulate: int = 4, interval: str = "1s"):
+    def __init__(self, spec: Spec, ports: Ports | None = None, simulate: int = 4, interval: str = "1s",
+                 omit: tuple[str, ...] = ()):
         self.ports = ports or Ports()
         for name, port in vars(self.ports).items():
             if not port_free(port):
                 raise StackError(f"port {port} ({name}) is already in use on 127.0.0.1; choose another with --{name}-port")
         self._binaries = (_which(PROMETHEUS), _which(ALERTMANAGER))
         self.simulate = simulate
+        self.omit = omit  # rendered files left out, to break the stack on purpose (the health test)
         self.spec = fast_model(spec, self.ports, interval)
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.sink: WebhookSink | None = None
@@ -131,7 +134,7 @@ class Stack:
 
         files = render_all(self.spec)
         files[n.ALERTMANAGER_CONFIG] = redirect_receivers(files[n.ALERTMANAGER_CONFIG], f"http://127.0.0.1:{self.ports.sink}")
-        return serialise(files)
+        return {path: data for path, data in serialise(files).items() if path not in self.omit}
 
     def start(self) -> "Stack":
         """Start the sink, the app, the exporter, Alertmanager and Prometheus; wait until each answers.
@@ -166,7 +169,10 @@ class Stack:
                                      f"--storage.path={self.dir / 'am'}", f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
                                      "--cluster.listen-address="])
         self._spawn("prometheus", [prom_bin, f"--config.file={out / n.PROMETHEUS_CONFIG}",
-                                   f"--storage.tsdb.path={self.dir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.ports.prometheus}"])
+                                   f"--storage.tsdb.path={self.dir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.ports.prometheus}",
+                                   # an alert that fires before Alertmanager is discovered is sent again in a
+                                   # second, not a minute (the default)
+                                   "--rules.alert.resend-delay=1s"])
         for name, url in (("alertmanager", f"http://127.0.0.1:{self.ports.alertmanager}/-/ready"),
                           ("prometheus", f"http://127.0.0.1:{self.ports.prometheus}/-/ready")):
             _wait_http(url, dict(self.procs)[name], name)

@@ -28,6 +28,7 @@ check slack-chatbot alertname=AICostAnomaly direction=spike severity=warning tea
 check slack-platform alertname=AICostAnomaly direction=spike severity=warning team=data
 check slack-ml-platform alertname=AICostAnomaly direction=spike severity=warning team=ml-platform
 check slack-search alertname=AICostAnomaly direction=spike severity=warning team=search
+check pagerduty,slack-platform alertname=AICostConstantsMissing severity=critical
 check slack-platform alertname=AICostDataMissing scope=exporter severity=warning
 check slack-platform alertname=AICostDataMissing scope=team severity=warning
 check slack-platform alertname=AICostDataMissing scope=team severity=warning team=chatbot
@@ -44,6 +45,14 @@ check slack-chatbot alertname=AICostPerUserHigh severity=warning team=chatbot
 check slack-platform alertname=AICostPerUserHigh severity=warning team=data
 check slack-ml-platform alertname=AICostPerUserHigh severity=warning team=ml-platform
 check slack-search alertname=AICostPerUserHigh severity=warning team=search
+check pagerduty,slack-platform alertname=AICostRuleFailures severity=critical
+check pagerduty,slack-platform alertname=AICostRuleGroupMissedEvaluations severity=critical
+check slack-platform alertname=AICostRuleGroupSlow severity=warning
+check pagerduty,slack-platform alertname=AICostSpendStale severity=critical
+check pagerduty,slack-platform alertname=AICostSpendStale severity=critical team=chatbot
+check pagerduty,slack-platform alertname=AICostSpendStale severity=critical team=data
+check pagerduty,slack-platform alertname=AICostSpendStale severity=critical team=ml-platform
+check pagerduty,slack-platform alertname=AICostSpendStale severity=critical team=search
 check slack-platform alertname=AICostTrendUp severity=warning
 check slack-chatbot alertname=AICostTrendUp severity=warning team=chatbot
 check slack-platform alertname=AICostTrendUp severity=warning team=data

@@ -15,6 +15,7 @@ from generator.model import Spec, Team
 from generator.render.prometheus_rules import GROUP_ORDER, rule_file
 from generator.render.promtool_tests.combine import combine
 from generator.render.promtool_tests.expect import EVAL, Expect
+from generator.render.promtool_tests.health import health_tests
 from generator.render.promtool_tests.org import org_tests
 from generator.render.promtool_tests.team import Scenarios
 
@@ -55,7 +56,7 @@ def render_rule_tests(spec: Spec, catalogue: Catalogue) -> dict[str, dict]:
     """<scenario>.yml -> promtool test file: one per alert scenario, plus org.yml and constants.yml."""
     expect = Expect(catalogue)
     scenarios = Scenarios(spec, expect)
-    rule_files = [rule_file(g) for g in GROUP_ORDER]
+    rule_files = [rule_file(g) for g in GROUP_ORDER if g != n.G_HEALTH]
     groups: dict[str, list[dict]] = {}
     for team in scenario_teams(spec):
         for key, build in scenarios.for_team(team):
@@ -64,7 +65,8 @@ def render_rule_tests(spec: Spec, catalogue: Catalogue) -> dict[str, dict]:
             exact = key not in groups
             groups.setdefault(key, []).append(build(exact))
     out = {"org.yml": _file(spec, rule_files, org_tests(spec, expect)),
-           "constants.yml": _file(spec, [rule_file(n.G_CONSTANTS)], [constants_test(spec)])}
+           "constants.yml": _file(spec, [rule_file(n.G_CONSTANTS)], [constants_test(spec)]),
+           "health.yml": _file(spec, [rule_file(n.G_HEALTH)], health_tests(spec, expect))}
     for key, tests in groups.items():
         out[f"{key}.yml"] = _file(spec, rule_files, combine(tests))
     return dict(sorted(out.items()))

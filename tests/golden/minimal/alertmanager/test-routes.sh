@@ -19,6 +19,7 @@ check team-chat alertname=AICostAnomaly direction=spike severity=critical
 check team-chat alertname=AICostAnomaly direction=spike severity=critical team=search
 check team-chat alertname=AICostAnomaly direction=spike severity=warning
 check team-chat alertname=AICostAnomaly direction=spike severity=warning team=search
+check team-chat alertname=AICostConstantsMissing severity=critical
 check team-chat alertname=AICostDataMissing scope=exporter severity=warning
 check team-chat alertname=AICostDataMissing scope=team severity=warning
 check team-chat alertname=AICostDataMissing scope=team severity=warning team=search
@@ -26,6 +27,11 @@ check team-chat alertname=AICostPerRequestHigh severity=warning
 check team-chat alertname=AICostPerRequestHigh severity=warning team=search
 check team-chat alertname=AICostPerUserHigh severity=warning
 check team-chat alertname=AICostPerUserHigh severity=warning team=search
+check team-chat alertname=AICostRuleFailures severity=critical
+check team-chat alertname=AICostRuleGroupMissedEvaluations severity=critical
+check team-chat alertname=AICostRuleGroupSlow severity=warning
+check team-chat alertname=AICostSpendStale severity=critical
+check team-chat alertname=AICostSpendStale severity=critical team=search
 check team-chat alertname=AICostTrendUp severity=warning
 check team-chat alertname=AICostTrendUp severity=warning team=search
 check oncall,team-chat alertname=AIDailyBudgetExceeded severity=critical
