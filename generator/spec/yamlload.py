@@ -28,6 +28,12 @@ class _Loader(_Base):
         """Every node is a plain str, seq or map; _scalar types the scalars."""
         return _KIND_TAG[kind]
 
+    def descend_resolver(self, current_node, current_index):
+        """No path resolvers: nothing to track while descending (called once per node)."""
+
+    def ascend_resolver(self):
+        """No path resolvers: nothing to track while ascending (called once per node)."""
+
 # YAML 1.2 booleans: only true/false. `no`, `on`, `yes`, `off` stay strings.
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^[-+]?[0-9]+$")
@@ -59,10 +65,16 @@ class Document:
         return self.lines.get((), 0)
 
 
+# The plain scalars that start with a letter yet are not strings.
+_WORDS = {"null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"}
+
+
 def _scalar(node: yaml.ScalarNode):
     if node.style:  # quoted: always a string
         return node.value
     v = node.value
+    if v[:1].isalpha() and v not in _WORDS:  # names, e-mails, durations: most scalars, at once
+        return v
     if _NULL.match(v):
         return None
     if _BOOL.match(v):

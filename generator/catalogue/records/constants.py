@@ -8,7 +8,8 @@ from generator.model import Spec
 
 
 def _const(metric: str, value: float, **labels: str) -> dict:
-    return {"record": metric, "expr": f"vector({q.number(value)})", "labels": dict(sorted(labels.items()))}
+    # labels as given: every reader looks them up by name, and the YAML writer sorts keys
+    return {"record": metric, "expr": f"vector({q.number(value)})", "labels": labels}
 
 
 def constant_rules(spec: Spec) -> list[dict]:

@@ -36,9 +36,10 @@ class Scenarios:
         """Raw-driven scenarios evaluate at the ledger's interval (its windows are that long)."""
         return Clock(Fraction(str(self.spec.ledger_interval_seconds)) / 60)
 
-    @property
+    @functools.cached_property
     def history_days(self) -> int:
-        """Days of anomaly history every anomaly scenario feeds: the largest minimum of any team."""
+        """Days of anomaly history every anomaly scenario feeds: the largest minimum of any team
+        (once per run: a frozen dataclass keeps cached_property's value in its __dict__)."""
         return max(t.thresholds.anomaly_min_history_days for t in self.spec.teams)
 
     def history_interval(self) -> int:
