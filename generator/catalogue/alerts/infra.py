@@ -41,13 +41,14 @@ def _untagged(spec: Spec) -> Alert:
 
 def _silent_team(spec: Spec) -> Alert:
     # A team's ledger has an entry whenever any of its counters was scraped in the window, flat
-    # counters included. The window is shifted back a millisecond so that an entry exactly one
-    # window old counts the same under Prometheus 2 and 3.
+    # counters included. Both windows are shifted back a millisecond: an entry exactly one window
+    # old counts the same under Prometheus 2 and 3, and the entry this very evaluation made is in
+    # neither (else a first deploy would call every team silent for one evaluation).
     window = spec.silence_window
     recent = f"present_over_time({n.R_TEAM_INCREMENT}[{window}] offset 1ms)"
     return Alert(
         n.A_DATA_MISSING, "warning",
-        f"present_over_time({n.R_TEAM_INCREMENT}[1d])\nunless {q.on(n.L_TEAM)} {recent}",
+        f"present_over_time({n.R_TEAM_INCREMENT}[1d] offset 1ms)\nunless {q.on(n.L_TEAM)} {recent}",
         summary="Team {label:team} stopped reporting AI spend",
         description=f"Team {{label:team}} reported spend in the last day but nothing for {window}; no data is not $0.",
         action="Check the team's exporters and instrumented services",
