@@ -28,7 +28,6 @@ import math
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import make_specs  # noqa: E402
+from generator.stack import free_port, wait_http  # noqa: E402
 
 HOURS = 30
 STEP = 60  # seconds between samples
@@ -196,12 +196,6 @@ class LiveSeries:
         self.server.server_close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 300) -> dict:
     return json.loads(urllib.request.urlopen(url, timeout=timeout).read())
 
@@ -220,7 +214,7 @@ def _peak_rss_mb(pid: int) -> float:
 
 def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluations: int) -> dict:
     """Run Prometheus on the TSDB with the rules; group evaluation times, naive query time, CPU, RSS."""
-    port = _free_port()
+    port = free_port()
     cfg = data.parent / "prometheus.yml"
     cfg.write_text(json.dumps({
         "global": {"scrape_interval": "60s", "evaluation_interval": "1m"},
@@ -233,12 +227,7 @@ def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluati
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     api = f"http://127.0.0.1:{port}/api/v1"
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/-/ready", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(1)
+        wait_http(f"http://127.0.0.1:{port}/-/ready", proc, "prometheus", timeout=600)  # a big TSDB replays for minutes
         cpu0, t0 = _cpu_seconds(proc.pid), time.monotonic()
         seen: dict[str, list[float]] = {}
         last: dict[str, str] = {}

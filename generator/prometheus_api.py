@@ -20,14 +20,15 @@ def _get(url: str, path: str, params: dict, promql: str, timeout: float) -> list
         raise PrometheusUnavailable(f"{url}: Prometheus answered {exc.code} to {promql}") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         raise PrometheusUnavailable(f"{url}: cannot reach Prometheus ({getattr(exc, 'reason', exc)})") from None
-    key = "value" if path == "query" else "values"
+    # an instant vector's samples are [t, "v"]; a range matrix's series have a list of them
+    key, valid = ("value", lambda v: len(v) == 2) if path == "query" else ("values", bool)
     try:
         doc = json.loads(body)
         result = doc["data"]["result"]
         if doc.get("status") != "success" or not isinstance(result, list):
             raise ValueError(doc.get("error") or "not a vector")
-        if not all(isinstance(r.get("metric"), dict) and r.get(key) for r in result):
-            raise ValueError(f"a series without metric or {key}")
+        if not all(isinstance(r.get("metric"), dict) and isinstance(r.get(key), list) and valid(r[key]) for r in result):
+            raise ValueError(f"a {'sample' if path == 'query' else 'series'} without metric or {key}")
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise PrometheusUnavailable(f"{url}: not a Prometheus query API answer to {promql} ({exc})") from None
     return result
@@ -38,10 +39,7 @@ def instant_query(url: str, promql: str, at: datetime | None = None, timeout: fl
     params = {"query": promql}
     if at is not None:
         params["time"] = f"{at.timestamp():.3f}"
-    result = _get(url, "query", params, promql, timeout)
-    if not all(len(r["value"]) == 2 for r in result):
-        raise PrometheusUnavailable(f"{url}: not a Prometheus query API answer to {promql} (a sample without value)")
-    return result
+    return _get(url, "query", params, promql, timeout)
 
 
 def range_query(url: str, promql: str, start: float, end: float, step: float, timeout: float = 300) -> list[dict]:

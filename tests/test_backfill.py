@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import socket
 import subprocess
 import time
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,8 +21,10 @@ from conftest import FIXTURES, require_tool
 from generator import names as n
 from generator.catalogue import build
 from generator.cli import main
+from generator.errors import StackError
 from generator.load import load_spec
 from generator.prometheus_api import instant_query
+from generator.stack import free_port, wait_http
 
 DAY = 86400
 START = datetime(2025, 3, 3, tzinfo=timezone.utc).timestamp()
@@ -77,17 +77,11 @@ def _openmetrics(history: dict) -> str:
     return "\n".join(lines + ["# EOF"]) + "\n"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Prometheus:
     """A Prometheus on a TSDB folder, no scrapes, no rules, 127.0.0.1 only."""
 
     def __init__(self, data: Path):
-        self.port = _free_port()
+        self.port = free_port()
         config = data.parent / "prometheus.yml"
         config.write_text(json.dumps({"global": {"evaluation_interval": "1m"}}))
         self.proc = subprocess.Popen([require_tool("prometheus"), f"--config.file={config}",
@@ -95,16 +89,11 @@ class Prometheus:
                                       f"--web.listen-address=127.0.0.1:{self.port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.url}/-/ready", timeout=1).read()
-                return
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    pytest.fail("Prometheus did not start on the backfilled TSDB")
-                time.sleep(0.3)
+        try:
+            wait_http(f"{self.url}/-/ready", self.proc, "prometheus on the backfilled TSDB", timeout=60)
+        except StackError as exc:
+            self.stop()
+            pytest.fail(str(exc))
 
     def value(self, expr: str, at: float) -> float | None:
         result = instant_query(self.url, expr, at=datetime.fromtimestamp(at, timezone.utc))
@@ -183,7 +172,7 @@ def test_backfill_refuses_a_folder_in_use_and_an_unreachable_prometheus(tmp_path
     busy.mkdir()
     (busy / "01ABC").mkdir()
     specs = str(FIXTURES / "minimal" / "specs")
-    port = _free_port()
+    port = free_port()
     result = CliRunner().invoke(main, ["backfill", "--specs", specs, "--prometheus", f"http://127.0.0.1:{port}",
                                        "--from", "2025-03-03", "--out", str(tmp_path / "new"), "--promtool", promtool])
     assert result.exit_code == 1

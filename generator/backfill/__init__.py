@@ -70,16 +70,20 @@ def _dollars(spec: Spec, window: float | None = None) -> str:
     return dollar_increment(spec, token_increment(spec, window), inline_prices(spec), window)
 
 
+def _collect(result: list, out: dict) -> dict:
+    """A range query's series added to {sorted labels: [(t, value), ...]}."""
+    for series in result:
+        out[tuple(sorted(series["metric"].items()))].extend((float(t), float(v)) for t, v in series["values"])
+    return out
+
+
 def _entries(query_range: RangeQuery, expr: str, start: float, end: float, every: float) -> dict:
-    """{labels: [(t, value), ...]} of `expr` at every step of the interval grid in (start, end]."""
+    """{labels: [(t, value), ...]} of `expr` at every step after `start` up to `end`, both on the grid."""
     out: dict[tuple, list] = defaultdict(list)
-    lo = math.ceil(start / every) * every
-    lo += every if lo == start else 0
+    lo = start + every
     while lo <= end:
         hi = min(lo + CHUNK - every, end)
-        for series in query_range(expr, lo, hi, every):
-            key = tuple(sorted(series["metric"].items()))
-            out[key].extend((float(t), float(v)) for t, v in series["values"])
+        _collect(query_range(expr, lo, hi, every), out)
         lo = hi + every
     return out
 
@@ -90,8 +94,7 @@ def _partial(query_range: RangeQuery, spec: Spec, tokens: bool, start: float, en
     if window <= 0:
         return {}
     expr = token_increment(spec, window) if tokens else _dollars(spec, window)
-    return {tuple(sorted(s["metric"].items())): [(float(t), float(v)) for t, v in s["values"]]
-            for s in query_range(expr, end, end, spec.ledger_interval_seconds)}
+    return _collect(query_range(expr, end, end, spec.ledger_interval_seconds), defaultdict(list))
 
 
 def _all_entries(query_range: RangeQuery, spec: Spec, tokens: bool, start: float, end: float) -> dict:
@@ -102,8 +105,8 @@ def _all_entries(query_range: RangeQuery, spec: Spec, tokens: bool, start: float
         return _partial(query_range, spec, tokens, start, end)
     expr = token_increment(spec) if tokens else _dollars(spec)
     out = _entries(query_range, expr, first, last, every)
-    for edge in (_partial(query_range, spec, tokens, start, first), _partial(query_range, spec, tokens, last, end)):
-        for labels, points in edge.items():
+    for lo, hi in ((start, first), (last, end)):
+        for labels, points in _partial(query_range, spec, tokens, lo, hi).items():
             out[labels].extend(points)
     return out
 

@@ -14,7 +14,7 @@ from generator import durations, names as n
 from generator.catalogue.alert import Alert, enrich
 from generator.catalogue.alerts import anomaly, budget, health, infra, usage
 from generator.catalogue.records.calendar import day_rules, month_rules
-from generator.catalogue.records.constants import constant_rules
+from generator.catalogue.records.constants import Constant, constants
 from generator.catalogue.records.ledger import ledger_rules, price_rules
 from generator.catalogue.records.signals import signal_rules
 from generator.catalogue.records.usage import usage_rules
@@ -39,6 +39,7 @@ class Catalogue:
 
     groups: tuple[RuleGroup, ...]
     alerts: tuple[Alert, ...]
+    constants: tuple[Constant, ...]  # the numbers behind the constants group's rules
 
     def severities(self) -> dict[str, set[str]]:
         """Alert name -> the severities its rules carry."""
@@ -60,9 +61,10 @@ def build(spec: Spec) -> Catalogue:
     # The constants at least every minute whatever the interval (a 5m interval must not leave a
     # restarted Prometheus without budgets for 5 minutes), and no slower than the ledger: a group's
     # first evaluation waits for its slot in the interval, up to one interval after a start.
-    constants_every = durations.render(min(60.0, durations.seconds(spec.evaluation_interval)))
-    groups = (RuleGroup(n.G_CONSTANTS, tuple(constant_rules(spec)), constants_every),
+    constants_every = durations.render(min(60.0, spec.ledger_interval_seconds))
+    numbers = tuple(constants(spec))
+    groups = (RuleGroup(n.G_CONSTANTS, tuple(c.rule() for c in numbers), constants_every),
               RuleGroup(n.G_SPEND, (*spend, *(a for a in alerts if a.group == n.G_SPEND)), spec.evaluation_interval),
               RuleGroup(n.G_SIGNALS, (*usage_rules(spec), *(a for a in alerts if a.group == n.G_SIGNALS))),
               RuleGroup(n.G_HEALTH, tuple(a for a in alerts if a.group == n.G_HEALTH)))
-    return Catalogue(groups, alerts)
+    return Catalogue(groups, alerts, numbers)

@@ -101,7 +101,7 @@ def _health_row(spec: Spec, y: int) -> list:
     """aicost watching itself: its rule groups' load, failures and missed evaluations, and how old
     each team's recorded spend is (the health alerts' signals)."""
     share = spec.thresholds.rule_group_duration_share
-    stale = seconds(health.stale_window(spec))
+    stale = health.stale_window(spec)
     return [
         row("aicost health", y),
         make(TimeSeriesChart, "Rule Group Load", "Each aicost rule group's last evaluation time as a share of its "
@@ -110,13 +110,13 @@ def _health_row(spec: Spec, y: int) -> list:
              (Step("green", None), Step("yellow", share), Step("red", 1))),
         make(TimeSeriesChart, "Rule Failures and Missed Evaluations (1h)", "Failed rule evaluations and skipped "
              "group evaluations of the aicost groups in the last hour: each is spend not recorded.",
-             [target(health.group_increase(health.FAILURES, "1h"), "failed {{rule_group}}", "A"),
-              target(health.group_increase(health.MISSED, "1h"), "missed {{rule_group}}", "B")], (8, y + 1, 8, 8), "short",
+             [target(health.group_increase(n.PROM_RULE_FAILURES, "1h"), "failed {{rule_group}}", "A"),
+              target(health.group_increase(n.PROM_RULE_MISSED, "1h"), "missed {{rule_group}}", "B")], (8, y + 1, 8, 8), "short",
              (Step("green", None), Step("red", 1))),
         make(TimeSeriesChart, "Age of Recorded Spend", "Seconds since each team's recorded spend was last written. "
-             f"AICostSpendStale pages past {health.stale_window(spec)} while raw spend keeps arriving.",
+             f"AICostSpendStale pages past {stale} while raw spend keeps arriving.",
              [target(health.recorded_spend_age(), "{{team}}")], (16, y + 1, 8, 8), "s",
-             (Step("green", None), Step("red", stale))),
+             (Step("green", None), Step("red", seconds(stale)))),
     ]
 
 

@@ -100,7 +100,8 @@ def _which(names) -> str:
                      "Prometheus and Alertmanager under .tools/prometheus-2/usr/bin (or install them)")
 
 
-def _wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30) -> None:
+def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30) -> None:
+    """Wait until `url` answers; StackError when the process `name` exits first or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -180,7 +181,7 @@ class Stack:
                                    "--rules.alert.resend-delay=1s"])
         for name, url in (("alertmanager", f"http://127.0.0.1:{self.ports.alertmanager}/-/ready"),
                           ("prometheus", f"http://127.0.0.1:{self.ports.prometheus}/-/ready")):
-            _wait_http(url, dict(self.procs)[name], name)
+            wait_http(url, dict(self.procs)[name], name)
         self._wait_scraped()
         return self
 

@@ -15,7 +15,6 @@ from generator.catalogue.alert import Alert
 from generator.model import Spec
 
 WATCHED = (n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS)
-FAILURES, MISSED = n.PROM_RULE_FAILURES, n.PROM_RULE_MISSED
 FAILURE_WINDOW = "5m"
 MISSED_WINDOW = "10m"
 
@@ -49,7 +48,7 @@ def stale_window(spec: Spec) -> str:
 def _failures(spec: Spec) -> Alert:
     return Alert(
         n.A_RULE_FAILURES, "critical",
-        f"{group_increase(FAILURES, FAILURE_WINDOW)} > 0",
+        f"{group_increase(n.PROM_RULE_FAILURES, FAILURE_WINDOW)} > 0",
         summary="aicost rules are failing in {label:rule_group}",
         description=("{value:num} rule evaluations of {label:rule_group} failed in the last " + FAILURE_WINDOW +
                      ": the spend they record is missing, and every alert on it is blind."),
@@ -74,7 +73,7 @@ def _slow(spec: Spec) -> Alert:
 def _missed(spec: Spec) -> Alert:
     return Alert(
         n.A_RULE_GROUP_MISSED, "critical",
-        f"{group_increase(MISSED, MISSED_WINDOW)} > 0",
+        f"{group_increase(n.PROM_RULE_MISSED, MISSED_WINDOW)} > 0",
         summary="aicost rule group {label:rule_group} missed evaluations",
         description=("It missed about {value:num} evaluations in the last " + MISSED_WINDOW + ": the spend of "
                      "each missed window is not in today's totals, and budget alerts lag."),

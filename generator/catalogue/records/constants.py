@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from generator import names as n
 from generator import promql as q
 from generator.model import Spec
 
 
-def _const(metric: str, value: float, **labels: str) -> dict:
-    # labels as given: every reader looks them up by name, and the YAML writer sorts keys
-    return {"record": metric, "expr": f"vector({q.number(value)})", "labels": labels}
+class Constant(NamedTuple):
+    """One number of the spec as a series: what the constants group records, and what a promtool
+    test feeds instead where loading the whole organisation's constants would be too much."""
+
+    metric: str
+    value: float
+    labels: dict  # as given: every reader looks them up by name, and the YAML writer sorts keys
+
+    @property
+    def literal(self) -> str:
+        """The value as PromQL and promtool write it."""
+        return q.number(self.value)
+
+    def rule(self) -> dict:
+        """The recording rule of the constants group."""
+        return {"record": self.metric, "expr": f"vector({self.literal})", "labels": self.labels}
 
 
-def constant_rules(spec: Spec) -> list[dict]:
+def _const(metric: str, value: float, **labels: str) -> Constant:
+    return Constant(metric, value, labels)
+
+
+def constants(spec: Spec) -> list[Constant]:
     """Every number of the spec the rules join on; model prices live in the ledger's group."""
     rules = [_const(n.C_ORG_BUDGET, spec.org_daily_budget, period="daily"),
              _const(n.C_ORG_BUDGET, spec.org_monthly_budget, period="monthly")]

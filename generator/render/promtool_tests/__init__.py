@@ -15,6 +15,7 @@ import re
 from generator import names as n
 from generator.durations import seconds
 from generator.catalogue import Catalogue
+from generator.catalogue.records.constants import Constant
 from generator.model import Spec, Team
 from generator.render.prometheus_rules import GROUP_ORDER, rule_file
 from generator.render.promtool_tests.combine import combine
@@ -84,15 +85,7 @@ def _steps(test: dict) -> int:
     return math.ceil(max(map(seconds, times)) / seconds(test["interval"])) + 1
 
 
-def _value(rule: dict) -> str:
-    """The number of a constant rule, `vector(<number>)`, as written."""
-    expr = rule["expr"]
-    if not (expr.startswith("vector(") and expr.endswith(")")):
-        raise ValueError(f"not a constant rule: {expr}")
-    return expr[len("vector("):-1]
-
-
-def with_constants(test: dict, constants: dict[str | None, list[dict]]) -> dict:
+def with_constants(test: dict, constants: dict[str | None, list[Constant]]) -> dict:
     """A test group with the constant series of its own teams (and the org's) as input series.
 
     The rule file of the constants is not loaded: with thousands of teams, its series alone would
@@ -100,8 +93,7 @@ def with_constants(test: dict, constants: dict[str | None, list[dict]]) -> dict:
     """
     teams = sorted({m for s in test["input_series"] for m in _TEAM_LABEL.findall(s["series"])})
     steps = _steps(test)
-    extra = [series(r["record"], r["labels"], f"{_value(r)}x{steps}")
-             for team in (None, *teams) for r in constants.get(team, ())]
+    extra = [series(c.metric, c.labels, f"{c.literal}x{steps}") for team in (None, *teams) for c in constants.get(team, ())]
     return {**test, "input_series": [*test["input_series"], *extra]}
 
 
@@ -110,9 +102,9 @@ def render_rule_tests(spec: Spec, catalogue: Catalogue) -> dict[str, dict]:
     expect = Expect(catalogue)
     scenarios = Scenarios(spec, expect)
     rule_files = [rule_file(g) for g in GROUP_ORDER if g not in (n.G_CONSTANTS, n.G_HEALTH)]
-    constants: dict[str | None, list[dict]] = {}
-    for rule in next(g.rules for g in catalogue.groups if g.name == n.G_CONSTANTS):
-        constants.setdefault(rule["labels"].get(n.L_TEAM), []).append(rule)
+    constants: dict[str | None, list[Constant]] = {}
+    for c in catalogue.constants:
+        constants.setdefault(c.labels.get(n.L_TEAM), []).append(c)
     builders: dict[str, list] = {}
     for team in scenario_teams(spec):
         for key, build in scenarios.for_team(team):

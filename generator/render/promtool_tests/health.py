@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from generator import names as n
-from generator.catalogue.alerts.health import FAILURES, MISSED, stale_window
+from generator.catalogue.alerts.health import stale_window
 from generator.model import Spec
 from generator.render.promtool_tests.expect import EVAL, Clock, Expect, edge, minutes_exact, series
 from generator.render.promtool_tests.org import JUST_AFTER
@@ -63,9 +63,9 @@ def health_tests(spec: Spec, expect: Expect) -> list[dict]:
     """Every health alert, on the health group alone."""
     tests = [
         # 12 - 16 of a counter growing one a minute: 5 in the last five minutes, on both Prometheus versions.
-        _counter_from(spec, expect, n.A_RULE_FAILURES, FAILURES, 5),
+        _counter_from(spec, expect, n.A_RULE_FAILURES, n.PROM_RULE_FAILURES, 5),
         # 0 then 1 in the last ten minutes: 1 (a counter is never extrapolated below 0).
-        _counter_from(spec, expect, n.A_RULE_GROUP_MISSED, MISSED, 1),
+        _counter_from(spec, expect, n.A_RULE_GROUP_MISSED, n.PROM_RULE_MISSED, 1),
         _slow(spec, expect), _stale(spec, expect), _constants(spec, expect),
     ]
     tests[0][EVAL] = "1m"
