@@ -8,11 +8,12 @@ from generator.errors import AicostError, Problem
 from generator.model import Spec
 
 
-def load_spec(specs: str | Path) -> tuple[Spec, list[Problem]]:
-    """The checked model of a spec folder and its warnings; SpecError lists every problem."""
+def load_spec(specs: str | Path, shown: str | None = None) -> tuple[Spec, list[Problem]]:
+    """The checked model of a spec folder and its warnings; SpecError lists every problem, naming
+    files under `shown` (default: the folder as given)."""
     from generator.resolve import load_model
 
     text = str(specs)
     if not text.strip():
         raise AicostError("aicost: --specs is empty; give the spec folder, such as specs")
-    return load_model(Path(text), text)
+    return load_model(Path(text), shown or text)

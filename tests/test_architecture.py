@@ -25,7 +25,7 @@ LAYERS = [
     ("generator.render", "generator.output"),
     ("generator.build",),
     ("exporter",),
-    ("generator.prometheus_api", "generator.report", "generator.stack", "generator.backfill"),
+    ("generator.prometheus_api", "generator.report", "generator.stack", "generator.backfill", "generator.review"),
     ("generator.cli", "generator.__main__"),
 ]
 MAX_MODULE_LINES = 300

@@ -148,3 +148,33 @@ def test_rules_loaded_without_the_constants_page_through_the_health_alert_while_
         time.sleep(3)
         assert s.sink.received(n.A_DAILY_EXCEEDED, team="search") == {}
         assert s.sink.received(n.A_DAILY_WARNING, team="search") == {}
+
+
+def test_explain_and_diff_read_todays_numbers_from_prometheus(stack, tmp_path):
+    """The on-call's first command shows the page's chain with today's values; a price change is
+    priced at today's token volumes."""
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    firing = f'ALERTS{{alertname="{n.A_DAILY_EXCEEDED}",team="search",alertstate="firing"}}'
+    assert _wait(lambda: stack.query(firing) and stack.query(f'{n.R_TEAM_TODAY}{{team="search"}} >= 551.24'), 45)
+    url = f"http://127.0.0.1:{stack.ports.prometheus}"
+    r = CliRunner().invoke(main, ["explain", n.A_DAILY_EXCEEDED, "--team", "search", "--specs", str(ROOT / "specs"),
+                                  "--prometheus", url], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert "  now: firing" in lines
+    assert "    Team search has spent $551.25 today (since 00:00 UTC), 123% of its daily budget of $450.00." in lines
+    assert next(x for x in lines if f" {n.R_TEAM_TODAY} " in x).endswith("= $551.25 (1 series)")
+    assert next(x for x in lines if f" {n.C_TEAM_BUDGET} " in x).endswith("= loaded (2 series)")
+
+    specs = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", specs)
+    prices = specs / "prices.yaml"
+    prices.write_text(prices.read_text().replace("input_per_million: 2.50", "input_per_million: 5.00")
+                      .replace("output_per_million: 10.00", "output_per_million: 20.00"))
+    r = CliRunner().invoke(main, ["diff", str(ROOT / "specs"), "--specs", str(specs), "--prometheus", url],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "  at today's volumes, team search's priced spend today: $551.25 -> $1,102.50 (+$551.25)" in r.output.splitlines()

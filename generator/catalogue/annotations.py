@@ -62,16 +62,17 @@ def to_template(text: str) -> str:
     return _PLACEHOLDER.sub(sub, text)
 
 
-def expand(text: str, labels: dict, value: float, queries: dict) -> str:
-    """What the template renders to, given the alert's labels and value and the query results."""
+def expand(text: str, labels: dict, value: float | None, queries: dict, missing: str = "") -> str:
+    """What the template renders to, given the alert's labels and value and the query results; an
+    unknown value or query result reads `missing` (the template prints nothing for a query without result)."""
 
     def sub(m: re.Match) -> str:
         kind, key, fmt = m.group(1), m.group(2), m.group(3)
         if kind == "label":
-            return str(labels.get(key, ""))
+            return str(labels.get(key, missing))
         if kind == "value":
-            return FORMATS[key] % value
+            return missing if value is None else FORMATS[key] % value
         result = queries.get(key)
-        return "" if result is None else FORMATS[fmt] % result
+        return missing if result is None else FORMATS[fmt] % result
 
     return _PLACEHOLDER.sub(sub, text)

@@ -13,15 +13,21 @@ from generator.catalogue import Catalogue
 from generator.model import Spec
 
 
-def first_route(spec: Spec, alertname: str | None, severity: str | None) -> tuple[str, ...]:
-    """The receivers ('team' unexpanded) of the first spec route that matches; else the default."""
-    for r in spec.routes:
+def route_index(spec: Spec, alertname: str | None, severity: str | None) -> int | None:
+    """The position of the first spec route that matches (first match wins); None for the default."""
+    for i, r in enumerate(spec.routes):
         if r.alerts and alertname not in r.alerts:
             continue
         if r.severity and severity != r.severity:
             continue
-        return r.receivers
-    return (spec.default_receiver,)
+        return i
+    return None
+
+
+def first_route(spec: Spec, alertname: str | None, severity: str | None) -> tuple[str, ...]:
+    """The receivers ('team' unexpanded) of the first spec route that matches; else the default."""
+    i = route_index(spec, alertname, severity)
+    return (spec.default_receiver,) if i is None else spec.routes[i].receivers
 
 
 def expected_receivers(spec: Spec, labels: dict, team_receivers: dict | None = None) -> list[str]:
