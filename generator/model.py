@@ -163,6 +163,42 @@ class Smtp:
 
 
 @dataclass(frozen=True)
+class Kubernetes:
+    """The Kubernetes target: Prometheus Operator objects, Grafana dashboards, a kustomization."""
+
+    namespace: str = "monitoring"
+    labels: tuple[tuple[str, str], ...] = ()  # on every object, e.g. release: kube-prometheus-stack
+    alertmanager: str = "config"  # config: an AlertmanagerConfig | secret: the plain config as alertmanager-<name>
+    alertmanager_name: str = "main"
+    secret_name: str = "aicost-alertmanager"  # the Secret holding the receivers' keys
+    dashboards: str = "configmap"  # configmap: for Grafana's sidecar | operator: GrafanaDashboard objects
+    grafana_instance_selector: tuple[tuple[str, str], ...] = (("dashboards", "grafana"),)
+
+
+@dataclass(frozen=True)
+class Mimir:
+    """The Mimir/Cortex target: a namespace file for mimirtool and an Alertmanager config without *_file."""
+
+    namespace: str = "aicost"
+
+
+@dataclass(frozen=True)
+class Thanos:
+    """The Thanos Ruler target: rule files with a partial response strategy."""
+
+    partial_response_strategy: str = "abort"
+
+
+@dataclass(frozen=True)
+class Deploy:
+    """Where the rendered output goes besides the plain Prometheus files (None: not rendered)."""
+
+    kubernetes: Kubernetes | None = None
+    mimir: Mimir | None = None
+    thanos: Thanos | None = None
+
+
+@dataclass(frozen=True)
 class Spec:
     """The resolved spec: everything the renderers need, checked and cross-referenced."""
 
@@ -195,6 +231,7 @@ class Spec:
     routes: tuple[Route, ...]
     timing: tuple[tuple[str, Timing], ...]
     smtp: Smtp | None = field(default=None)
+    deploy: Deploy = field(default=Deploy())
 
     @property
     def ledger_interval_seconds(self) -> float:
@@ -213,3 +250,17 @@ class Spec:
     def team(self, name: str) -> Team:
         """The team of that name."""
         return next(t for t in self.teams if t.name == name)
+
+
+def secret_key(path: str) -> str:
+    """The key of a secret file in a Kubernetes Secret or a placeholder: its base name (one model of
+    secrets, the spec's file paths, rendered per target)."""
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def secret_files(spec: Spec) -> dict[str, str]:
+    """Every secret file path of the Alertmanager configuration -> the key it becomes."""
+    paths = [v for r in spec.receivers for k, v in r.settings if k.endswith("_file") and isinstance(v, str)]
+    if spec.smtp and spec.smtp.auth_password_file:
+        paths.append(spec.smtp.auth_password_file)
+    return {p: secret_key(p) for p in sorted(set(paths))}

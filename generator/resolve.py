@@ -14,6 +14,7 @@ from generator.durations import seconds
 from generator.errors import Problems
 from generator.policy import ALERT_FOR_DEFAULTS, TIMING_DEFAULTS
 from generator.spec import schema
+from generator.spec.deploy import check_secret_keys, resolve_deploy
 from generator.spec.files import TOP_FILES, SpecFiles, read_spec_files
 from generator.spec.types import Ctx, dotted
 from generator.spec.yamlload import Document
@@ -235,6 +236,7 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
         timing=_timing(alerting),
         smtp=m.Smtp(smtp["smarthost"], smtp["from"], smtp["auth_username"], smtp["auth_password_file"],
                     smtp["require_tls"]) if smtp else None,
+        deploy=resolve_deploy(org.get("deploy")),
     )
 
 
@@ -265,4 +267,7 @@ def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
     targets = {key: _targets(spec, key, problems) for key in ("exporter_targets", "app_targets")}
     _intervals(spec, problems)
     problems.raise_if_errors()
-    return _model(spec, org_t, required, receivers, default_receiver, routes, teams, targets), problems.warnings
+    model = _model(spec, org_t, required, receivers, default_receiver, routes, teams, targets)
+    check_secret_keys(model, Ctx(spec.docs["org.yaml"], problems))
+    problems.raise_if_errors()
+    return model, problems.warnings

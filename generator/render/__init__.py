@@ -34,4 +34,25 @@ def render_all(spec: Spec) -> dict[str, object]:
         files[f"{names.GRAFANA_DASHBOARDS_DIR}/{name}"] = data
     for name, data in dashboards.render_provisioning(spec).items():
         files[f"{names.GRAFANA_PROVISIONING_DIR}/{name}"] = data
+    files.update(_targets(spec, files))
     return dict(sorted(files.items()))
+
+
+def _targets(spec: Spec, files: dict[str, object]) -> dict[str, object]:
+    """The deploy targets the spec asks for, reshaped from the plain files just rendered."""
+    from generator.model import secret_files
+    from generator.render.targets import Plain, kubernetes, mimir, thanos
+
+    def under(folder: str) -> dict:
+        return {path.removeprefix(folder + "/"): data for path, data in files.items() if path.startswith(folder + "/")}
+
+    plain = Plain(under(names.RULES_DIR), files[names.ALERTMANAGER_CONFIG], under(names.ALERTMANAGER_TEMPLATES_DIR),
+                  under(names.GRAFANA_DASHBOARDS_DIR))
+    out: dict[str, object] = {}
+    if spec.deploy.kubernetes:
+        out.update(kubernetes.render_kubernetes(spec.deploy.kubernetes, plain, secret_files(spec)))
+    if spec.deploy.mimir:
+        out.update(mimir.render_mimir(spec.deploy.mimir, plain))
+    if spec.deploy.thanos:
+        out.update(thanos.render_thanos(spec.deploy.thanos, plain))
+    return out

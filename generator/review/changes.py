@@ -133,7 +133,7 @@ def _teams(old: Spec, new: Spec) -> list[Change]:
 ORG_FIELDS = ("org_name", "required_tags", "evaluation_interval", "scrape_interval", "spend_lookback",
               "untagged_spend_window", "training_window", "silence_window", "finance_emails", "exporter_targets",
               "app_targets", "alertmanager_targets", "prometheus_self_target", "runbook_base_url", "grafana_url",
-              "datasource_url", "datasource_uid", "default_receiver", "smtp")
+              "datasource_url", "datasource_uid", "default_receiver", "smtp", "deploy")
 
 
 def _org(old: Spec, new: Spec) -> list[Change]:

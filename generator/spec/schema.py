@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from generator import names
 from generator.model import Thresholds
@@ -72,6 +73,42 @@ TARGET = OneOf(HOST_PORT, Obj({
     }), description="HTTP basic auth; the password only as a file"),
 }), what="host:port, or a map with target, scheme, tls, basic_auth")
 
+K8S_NAME = Str(re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"),
+               "a Kubernetes name: lower-case letters, digits and '-', at most 63, starting and ending alphanumeric")
+K8S_LABEL_KEY = Str(re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"),
+                    "a Kubernetes label key such as release or app.kubernetes.io/part-of")
+K8S_LABEL_VALUE = Str(re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"),
+                      "a Kubernetes label value: letters, digits, '-', '_', '.', at most 63, starting and ending alphanumeric")
+K8S_LABELS = MapOf(K8S_LABEL_VALUE, key=K8S_LABEL_KEY)
+
+DEPLOY = Obj({
+    "kubernetes": Field(Obj({
+        "namespace": Field(K8S_NAME, default="monitoring", description="namespace of every object"),
+        "labels": Field(K8S_LABELS, default={}, description="labels on every object; kube-prometheus-stack only loads "
+                                                            "rules labelled release: <its release name>"),
+        "alertmanager": Field(Str(choices=("config", "secret")), default="config",
+                              description="config: an AlertmanagerConfig object; secret: the plain configuration as "
+                                          "the Secret alertmanager-<alertmanager_name>"),
+        "alertmanager_name": Field(K8S_NAME, default="main", description="the Alertmanager object's name (secret mode)"),
+        "secret_name": Field(K8S_NAME, default="aicost-alertmanager",
+                             description="the Secret holding the receivers' keys, one key per *_file of alerting.yaml "
+                                         "(its base name)"),
+        "dashboards": Field(Str(choices=("configmap", "operator")), default="configmap",
+                            description="configmap: ConfigMaps labelled grafana_dashboard: \"1\" for Grafana's sidecar; "
+                                        "operator: GrafanaDashboard objects of grafana-operator"),
+        "grafana_instance_selector": Field(K8S_LABELS, default={"dashboards": "grafana"},
+                                           description="operator mode: the labels of the Grafana instances to serve them"),
+    }), description="Prometheus Operator and Grafana objects under rendered/kubernetes/"),
+    "mimir": Field(Obj({
+        "namespace": Field(NAME, default="aicost", description="the rule namespace mimirtool loads the groups into"),
+    }), description="Grafana Mimir / Cortex files under rendered/mimir/"),
+    "thanos": Field(Obj({
+        "partial_response_strategy": Field(Str(choices=("abort", "warn")), default="abort",
+                                           description="abort: a rule over a partial answer fails instead of "
+                                                       "recording too little spend"),
+    }), description="Thanos Ruler files under rendered/thanos/"),
+}, description="deployment targets rendered besides the plain Prometheus files")
+
 ORG_FILE = Obj({
     "org": Field(Obj({
         "name": Field(LABEL_VALUE, required=True, description="organisation name shown on dashboards and mails"),
@@ -117,6 +154,7 @@ ORG_FILE = Obj({
     "prometheus_self_target": Field(HOST_PORT, default="127.0.0.1:9090",
                                     description="this Prometheus' own address: it scrapes itself (job aicost-prometheus) "
                                                 "so that aicost's health alerts see its rule evaluations"),
+    "deploy": Field(DEPLOY, default={}),
 })
 
 PRICES_FILE = Obj({
