@@ -23,6 +23,9 @@ LEG = os.environ.get("AICOST_PROMETHEUS_LEG", "2")
 LEG_DIR = ROOT / ".tools" / f"prometheus-{LEG}"
 if (LEG_DIR / "usr" / "bin").is_dir():
     os.environ["PATH"] = f"{LEG_DIR / 'usr' / 'bin'}{os.pathsep}{os.environ['PATH']}"
+# The second engine (tests/test_second_engine.py), fetched by scripts/fetch-tools as well.
+if (ROOT / ".tools" / "victoria-metrics" / "usr" / "bin").is_dir():
+    os.environ["PATH"] = f"{ROOT / '.tools' / 'victoria-metrics' / 'usr' / 'bin'}{os.pathsep}{os.environ['PATH']}"
 
 
 def pytest_addoption(parser):

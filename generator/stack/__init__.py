@@ -91,13 +91,15 @@ def redirect_receivers(config: dict, sink_url: str) -> dict:
     return out
 
 
-def _which(names) -> str:
+def find_binary(names) -> str:
+    """The path of the first of `names` on PATH; StackError saying how to get it otherwise."""
     for name in (names if isinstance(names, tuple) else (names,)):
         path = shutil.which(name)
         if path:
             return path
-    raise StackError(f"{names[0] if isinstance(names, tuple) else names} is not on PATH; scripts/fetch-tools puts "
-                     "Prometheus and Alertmanager under .tools/prometheus-2/usr/bin (or install them)")
+    raise StackError(f"{names[0] if isinstance(names, tuple) else names} is not on PATH; scripts/fetch-tools puts it "
+                     "under .tools/ (Prometheus and Alertmanager in prometheus-2/usr/bin, VictoriaMetrics in "
+                     "victoria-metrics/usr/bin), or install it")
 
 
 def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30) -> None:
@@ -123,7 +125,7 @@ class Stack:
         for name, port in vars(self.ports).items():
             if not port_free(port):
                 raise StackError(f"port {port} ({name}) is already in use on 127.0.0.1; choose another with --{name}-port")
-        self._binaries = (_which(PROMETHEUS), _which(ALERTMANAGER))
+        self._binaries = (find_binary(PROMETHEUS), find_binary(ALERTMANAGER))
         self.simulate = simulate
         self.omit = omit  # rendered files left out, to break the stack on purpose (the health test)
         self.spec = fast_model(spec, self.ports, interval)
@@ -171,10 +173,10 @@ class Stack:
                                                 team.cost_center, team.owner)))
         self.exporter = serve(gpus, "127.0.0.1", self.ports.exporter)
         prom_bin, am_bin = self._binaries
-        self._spawn("alertmanager", [am_bin, f"--config.file={out / n.ALERTMANAGER_CONFIG}",
+        self.spawn("alertmanager", [am_bin, f"--config.file={out / n.ALERTMANAGER_CONFIG}",
                                      f"--storage.path={self.dir / 'am'}", f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
                                      "--cluster.listen-address="])
-        self._spawn("prometheus", [prom_bin, f"--config.file={out / n.PROMETHEUS_CONFIG}",
+        self.spawn("prometheus", [prom_bin, f"--config.file={out / n.PROMETHEUS_CONFIG}",
                                    f"--storage.tsdb.path={self.dir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.ports.prometheus}",
                                    # an alert that fires before Alertmanager is discovered is sent again in a
                                    # second, not a minute (the default)
@@ -196,7 +198,8 @@ class Stack:
             time.sleep(0.3)
         raise StackError(f"Prometheus did not scrape the exporter and the app within {timeout:.0f}s")
 
-    def _spawn(self, name: str, argv: list[str]) -> None:
+    def spawn(self, name: str, argv: list[str]) -> None:
+        """Start a process the stack owns (stopped by stop(), by pid)."""
         # Its own process group: a Ctrl-C meant for the demo reaches the demo, which stops these by pid.
         self.procs.append((name, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                                   start_new_session=True)))
