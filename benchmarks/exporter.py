@@ -3,6 +3,7 @@
 - scrape time for 8 simulated GPUs, median of 2,000 scrapes  [< 2 ms]
 - RSS of a running `python -m exporter --simulate 8`         [< 60 MB]
 - track_ai_call cost per call next to a bare Counter.inc()   [within 5x]
+- the same with the budget guard's check before it (a team with enforce: block)   [within 5x]
 - 200 concurrent scrapers (each once a second) for 30 s against `--simulate 8`, with 10 idle
   connections held open: errors, latency p50/p99/max, RSS before and after
                                                               [0 errors, p99 < 50 ms, RSS flat]
@@ -148,6 +149,32 @@ def track_vs_inc() -> tuple[float, float]:
     return track * 1e6, inc * 1e6
 
 
+def guarded_track_us() -> tuple[float, float]:
+    """(microseconds per budget check alone, per check + track) for a team with `enforce: block`,
+    the guard's state fresh and the team within budget: the hot path of a guarded call."""
+    import time
+
+    from prometheus_client import CollectorRegistry
+
+    from exporter.guard import Guard, Policy
+    from exporter.library import CostTracker
+
+    registry = CollectorRegistry()
+    guard = Guard("http://127.0.0.1:9", {"search": Policy("block")}, registry=registry)
+    guard._last_ok = time.time() + 1e9  # fresh for the whole run, without polling anything
+    tracker = CostTracker.from_specs(ROOT / "specs", registry=registry)
+    tracker.guard = guard
+    n = 200_000
+
+    def guarded():
+        tracker.check("search", "/search", "gpt-4o", "product-search")
+        tracker.track("gpt-4o", "search", "/search", 800, 120, "product-search")
+
+    check = min(timeit.repeat(lambda: tracker.check("search", "/search", "gpt-4o", "product-search"), number=n, repeat=5)) / n
+    both = min(timeit.repeat(guarded, number=n, repeat=5)) / n
+    return check * 1e6, both * 1e6
+
+
 def main() -> None:
     """Print every figure."""
     ap = argparse.ArgumentParser()
@@ -159,6 +186,9 @@ def main() -> None:
     print(f"exporter RSS (--simulate 8, after 20 scrapes): {exporter_rss_mb():.1f} MB   [goal < 60 MB]")
     t, i = track_vs_inc()
     print(f"track_ai_call: {t:.2f} us/call; bare Counter.inc(): {i:.2f} us/call; ratio {t / i:.1f}x   [goal <= 5x]")
+    check, both = guarded_track_us()
+    print(f"budget guard: check {check:.2f} us/call; check + track_ai_call {both:.2f} us/call; ratio to Counter.inc() "
+          f"{both / i:.1f}x   [goal <= 5x]")
     c = concurrent_scrapes(args.scrapers, args.seconds, args.idle)
     print(f"{args.scrapers} concurrent scrapers x {args.seconds:g} s with {args.idle} idle connections held: "
           f"{c['scrapes']} scrapes, {c['errors']} errors, p50 {c['p50_ms']:.1f} ms, p99 {c['p99_ms']:.1f} ms, "

@@ -1,5 +1,6 @@
-"""aicost's exporter (GPU cost through NVML) and instrumentation library (track_ai_call)."""
+"""aicost's exporter (GPU cost through NVML) and instrumentation library (track_ai_call, the budget guard)."""
 
-from exporter.library import CostTracker, default_tracker, track_ai_call, usage_tokens
+from exporter.guard import BudgetExceeded
+from exporter.library import CostTracker, check_budget, default_tracker, track_ai_call, usage_tokens
 
-__all__ = ["CostTracker", "default_tracker", "track_ai_call", "usage_tokens"]
+__all__ = ["BudgetExceeded", "CostTracker", "check_budget", "default_tracker", "track_ai_call", "usage_tokens"]

@@ -24,7 +24,10 @@ from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 
+from exporter.guard import BudgetExceeded, Guard, Policy
 from generator import names as n
+
+__all__ = ["BudgetExceeded", "CostTracker", "Price", "check_budget", "default_tracker", "track_ai_call", "usage_tokens"]
 
 log = logging.getLogger("aicost")
 _SAFE = re.compile(r"^[A-Za-z0-9_./:@-]{1,128}$")
@@ -88,8 +91,9 @@ class CostTracker:
     """
 
     def __init__(self, prices: dict[str, Price], teams: dict[str, tuple[str, ...]],
-                 registry: CollectorRegistry = REGISTRY, max_endpoints: int = 50, max_unpriced_models: int = 20):
-        self._prices, self._teams = prices, teams
+                 registry: CollectorRegistry = REGISTRY, max_endpoints: int = 50, max_unpriced_models: int = 20,
+                 guard: Guard | None = None):
+        self._prices, self._teams, self.guard = prices, teams, guard
         self._max_endpoints, self._max_unpriced = max_endpoints, max_unpriced_models
         self._lock = threading.Lock()
         self._endpoints: dict[str, set[str]] = {}
@@ -105,13 +109,27 @@ class CostTracker:
                 self.spend.labels(team, project, "api")
 
     @classmethod
-    def from_specs(cls, specs: str | Path, **kwargs) -> "CostTracker":
-        """A tracker priced from a spec folder (loaded and checked once)."""
+    def from_specs(cls, specs: str | Path, alertmanager_url: str | None = None, poll_interval: float = 15.0,
+                   stale_after: float = 60.0, **kwargs) -> "CostTracker":
+        """A tracker priced from a spec folder (loaded and checked once); with `alertmanager_url`, the
+        budget guard of the teams with `enforce: block` polls it in the background."""
         from generator.load import load_spec
 
         spec, _ = load_spec(specs)
         prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in spec.models}
-        return cls(prices, {t.name: t.projects for t in spec.teams}, **kwargs)
+        policies = {t.name: Policy(t.enforce.mode, t.enforce.on_stale, frozenset(t.enforce.exempt_projects),
+                                   frozenset(t.enforce.exempt_endpoints)) for t in spec.teams}
+        guard = None
+        if alertmanager_url and any(p.mode == "block" for p in policies.values()):
+            free = frozenset(m.name for m in spec.models if m.input_per_million == 0 and m.output_per_million == 0)
+            guard = Guard(alertmanager_url, policies, free, registry=kwargs.get("registry", REGISTRY),
+                          poll_interval=poll_interval, stale_after=stale_after).start()
+        return cls(prices, {t.name: t.projects for t in spec.teams}, guard=guard, **kwargs)
+
+    def check(self, team: str, endpoint: str | None = None, model: str | None = None, project: str | None = None) -> None:
+        """Before a call: raise BudgetExceeded if the team's budget is enforced and spent (no I/O)."""
+        if self.guard is not None:
+            self.guard.check(team, project, endpoint, model)
 
     def _bounded(self, model: str, team: str, endpoint: str, project: str | None) -> tuple:
         """Cached metric children and price for one label combination; bounds label values."""
@@ -189,16 +207,19 @@ class CostTracker:
 
     @contextmanager
     def call(self, team: str, endpoint: str, model: str | None = None, project: str | None = None):
-        """`with tracker.call(team, endpoint) as call: call.record(client.chat.completions.create(...))`."""
+        """`with tracker.call(team, endpoint) as call: call.record(client.chat.completions.create(...))`;
+        raises BudgetExceeded on entry, before the call, when the team is blocked."""
+        self.check(team, endpoint, model, project)
         rec = _Recorder(self, team, endpoint, model, project)
         yield rec
 
     def tracked(self, team: str, endpoint: str, model: str | None = None, project: str | None = None):
-        """Decorator for a function that returns an OpenAI-style response."""
+        """Decorator for a function that returns an OpenAI-style response; checks the budget before it runs."""
 
         def wrap(fn):
             @functools.wraps(fn)
             def inner(*args, **kwargs):
+                self.check(team, endpoint, model, project)
                 response = fn(*args, **kwargs)
                 self.track_response(response, team, endpoint, model, project)
                 return response
@@ -238,13 +259,20 @@ _default_lock = threading.Lock()
 
 
 def default_tracker() -> CostTracker:
-    """The process-wide tracker, priced once from $AICOST_SPECS (default ./specs)."""
+    """The process-wide tracker, priced once from $AICOST_SPECS (default ./specs); with
+    $AICOST_ALERTMANAGER_URL, the budget guard polls that Alertmanager."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = CostTracker.from_specs(os.environ.get("AICOST_SPECS", "specs"))
+                _default = CostTracker.from_specs(os.environ.get("AICOST_SPECS", "specs"),
+                                                  os.environ.get("AICOST_ALERTMANAGER_URL") or None)
     return _default
+
+
+def check_budget(team: str, endpoint: str | None = None, model: str | None = None, project: str | None = None) -> None:
+    """Before an AI call: raise BudgetExceeded if `team`'s budget is enforced and spent."""
+    default_tracker().check(team, endpoint, model, project)
 
 
 def track_ai_call(model: str, team: str, endpoint: str, input_tokens: int, output_tokens: int,

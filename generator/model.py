@@ -71,6 +71,16 @@ class UserTier:
 
 
 @dataclass(frozen=True)
+class Enforce:
+    """How the instrumentation library enforces a team's budget."""
+
+    mode: str = "notify"  # notify | block
+    on_stale: str = "allow"  # allow | block: when the guard's state is too old
+    exempt_projects: tuple[str, ...] = ()
+    exempt_endpoints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Team:
     """One team, with its effective thresholds and only-overridden ones apart."""
 
@@ -89,6 +99,7 @@ class Team:
     receiver: str
     thresholds: Thresholds
     overrides: tuple[tuple[str, float], ...]
+    enforce: Enforce = field(default=Enforce())
 
 
 @dataclass(frozen=True)

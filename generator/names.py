@@ -22,6 +22,10 @@ EXPORTER_ERRORS = "ai_exporter_errors_total"  # counter {gpu, reason}
 UNPRICED_CALLS = "ai_unpriced_calls_total"  # counter {model}
 TRACKING_ERRORS = "ai_tracking_errors_total"  # counter {reason}: calls the library refused to record
 EXPORTER_HOST_INFO = "ai_exporter_host_info"  # gauge 1 {instance, the required tags}
+# The budget guard of the instrumentation library (teams with `enforce: block`).
+GUARD_STATE_AGE = "ai_guard_state_age_seconds"  # gauge: since the guard last read Alertmanager
+GUARD_POLL_ERRORS = "ai_guard_poll_errors_total"  # counter {reason}
+GUARD_DECISIONS = "ai_guard_decisions_total"  # counter {team, decision, reason}
 
 # prometheus_client appends these suffixes; rules query the exposed names.
 REQUEST_COST_BUCKET = REQUEST_COST + "_bucket"
@@ -86,6 +90,7 @@ C_EXPERIMENT_BUDGET = "aicost_experiment_budget_dollars"  # {team, project}
 C_TIER_USERS = "aicost_tier_users"  # {team, tier}
 C_TIER_REVENUE = "aicost_tier_revenue_per_user_dollars"  # {team, tier}: per month
 C_TIER_PROJECT = "aicost_tier_project"  # 1 {team, tier, project}
+C_TEAM_ENFORCE = "aicost_team_enforce"  # 1 {team, mode}: teams whose budget the library enforces
 
 # --- recorded series ------------------------------------------------------------------------
 # The two names the seed's dashboard queries use, kept verbatim.
@@ -157,12 +162,17 @@ A_RULE_GROUP_SLOW = "AICostRuleGroupSlow"
 A_RULE_GROUP_MISSED = "AICostRuleGroupMissedEvaluations"
 A_SPEND_STALE = "AICostSpendStale"
 A_CONSTANTS_MISSING = "AICostConstantsMissing"
+# The budget guard's own alerts: what the library polls (never inhibited, never rerouted), and its staleness.
+A_BUDGET_GUARD = "AIBudgetGuard"
+A_GUARD_STALE = "AIBudgetGuardStale"
+GUARD_RECEIVER = "aicost-guard"  # the guard alert's fixed route: a receiver that notifies no one
 
 HEALTH_ALERTS = (A_RULE_FAILURES, A_RULE_GROUP_SLOW, A_RULE_GROUP_MISSED, A_SPEND_STALE, A_CONSTANTS_MISSING)
 ALERTS = (
     A_DAILY_EXCEEDED, A_DAILY_WARNING, A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING,
     A_MONTHLY_FORECAST, A_ORG_EXCEEDED, A_ANOMALY, A_GPU_IDLE, A_COST_PER_REQUEST,
     A_TOKEN_BUDGET, A_TREND, A_COST_PER_USER, A_TRAINING, A_UNTAGGED, A_DATA_MISSING, *HEALTH_ALERTS,
+    A_BUDGET_GUARD, A_GUARD_STALE,
 )
 SEVERITIES = ("critical", "warning", "info")
 # In a route of alerting.yaml, this receiver name means "the alert's team's own receiver".

@@ -30,7 +30,11 @@ ALERT_FOR_DEFAULTS = {
     n.A_RULE_GROUP_MISSED: "0m",  # a missed evaluation is spend the ledger never records: at once
     n.A_SPEND_STALE: "5m",
     n.A_CONSTANTS_MISSING: "5m",
+    n.A_BUDGET_GUARD: "0m",  # fixed: a guard that waits lets the overspend run (not in alert_for)
+    n.A_GUARD_STALE: "5m",
 }
+# The `for:` a spec cannot change.
+FIXED_FOR = (n.A_BUDGET_GUARD,)
 
 # Alertmanager (group_wait, group_interval, repeat_interval) per severity; alerting.yaml `timing`
 # overrides them. Pages come fast and repeat hourly, warnings twice a day.

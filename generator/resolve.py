@@ -137,8 +137,18 @@ def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], rece
         training_default_budget=training.get("default_budget"),
         experiments=tuple(sorted(_map(training.get("experiments")).items())),
         user_tiers=tiers, receiver=d["receiver"] or default_receiver, thresholds=effective,
-        overrides=tuple(sorted(overrides.items())),
+        overrides=tuple(sorted(overrides.items())), enforce=_enforce(d, projects, ctx),
     )
+
+
+def _enforce(d: dict, projects: tuple, ctx: Ctx) -> m.Enforce:
+    e = _map(d.get("enforce"))
+    exempt = tuple(e.get("exempt_projects") or ())
+    for p in exempt:
+        if p not in projects:
+            ctx.error(("enforce", "exempt_projects"), f"project '{p}' is not a project of this team; its projects: "
+                                                      f"{', '.join(projects)}")
+    return m.Enforce(e.get("mode") or "notify", e.get("on_stale") or "allow", exempt, tuple(e.get("exempt_endpoints") or ()))
 
 
 def _org_budget_warnings(spec: SpecFiles, teams: list[m.Team], problems: Problems) -> None:

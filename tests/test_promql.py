@@ -13,7 +13,8 @@ LABELS = {v for k, v in vars(n).items() if k.startswith("L_")} | {"part"}  # `pa
 
 
 def _metrics(files) -> set[str]:
-    raw = {n.REQUEST_COST_BUCKET, n.API_TOKENS, n.SPEND, n.GPU_UTILIZATION, n.GPU_HOURLY_COST, "up", *n.PROMETHEUS_SELF_METRICS}
+    raw = {n.REQUEST_COST_BUCKET, n.API_TOKENS, n.SPEND, n.GPU_UTILIZATION, n.GPU_HOURLY_COST, n.GUARD_STATE_AGE, "up",
+           *n.PROMETHEUS_SELF_METRICS}
     raw |= {v for k, v in vars(n).items() if k.startswith("C_")}  # constants (overrides only where set)
     recorded = {r["record"] for f in files.values() for g in f["groups"] for r in g["rules"] if "record" in r}
     return raw | recorded

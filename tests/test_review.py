@@ -53,7 +53,7 @@ def test_a_budget_change_shows_both_budgets_and_the_dollar_level_of_each_alert(p
     _edit(pair[1] / "teams" / "search.yaml", "daily: 450", "daily: 750")
     r, lines = _diff(pair)
     assert r.exit_code == 0
-    assert lines[0].endswith(": 3 changes")
+    assert lines[0].endswith(": 4 changes")
     assert lines[1:] == [
         "", "Team search",
         "  daily budget: $450.00 -> $750.00 (+66.7%)",
@@ -61,6 +61,8 @@ def test_a_budget_change_shows_both_budgets_and_the_dollar_level_of_each_alert(p
         "(1 x daily budget $750.00), for 5m",
         "  AIDailyBudgetWarning (warning) fires at $600.00 instead of $360.00: today's spend above $600.00 "
         "(0.8 x daily budget $750.00), for 5m",
+        "  AIBudgetGuard (critical, daily) fires at $750.00 instead of $450.00: today's spend above $750.00 "
+        "(1 x daily budget $750.00): the library refuses the team's calls (except projects query-understanding)",
     ]
 
 
@@ -220,7 +222,7 @@ def test_default_base_is_the_merge_base_and_uncommitted_edits_count(repo):
     r = _in(repo, "diff")
     assert r.returncode == 0, r.stderr
     base = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=repo, capture_output=True, text=True).stdout.strip()
-    assert r.stdout.splitlines()[0] == f"aicost diff main (merge base {base[:10]}) -> specs/ (working tree): 6 changes"
+    assert r.stdout.splitlines()[0] == f"aicost diff main (merge base {base[:10]}) -> specs/ (working tree): 7 changes"
     assert "  daily budget: $450.00 -> $500.00 (+11.1%)" in r.stdout
     assert "  daily budget: $150.00 -> $180.00 (+20.0%)" in r.stdout
     assert _in(repo, "diff", "HEAD").stdout.count("daily budget:") == 1  # against the last commit: only data's

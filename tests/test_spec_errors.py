@@ -23,7 +23,7 @@ CASES = [
     ("a typo in a key is an error with a suggestion",
      {"teams/search.yaml": TEAM + "theshold:\n  budget_warning: 0.5\n"},
      ["specs/teams/search.yaml:7: teams.search.theshold: unknown key 'theshold'; did you mean 'thresholds'? "
-      "allowed: budget, cost_center, environment, owner, projects, receiver, thresholds, token_budgets, training, user_tiers"]),
+      "allowed: budget, cost_center, enforce, environment, owner, projects, receiver, thresholds, token_budgets, training, user_tiers"]),
     ("a typo in a threshold name is an error, not a silently ignored alert",
      {"teams/search.yaml": TEAM + "thresholds:\n  budget_warnig: 0.5\n"},
      ["specs/teams/search.yaml:8: teams.search.thresholds.budget_warnig: unknown key 'budget_warnig'; did you mean "
@@ -64,7 +64,7 @@ CASES = [
     ("object construction is refused", {"teams/search.yaml": TEAM + "x: !!python/object:os.system echo\n"},
      ["specs/teams/search.yaml:7: teams.search.x: YAML tag tag:yaml.org,2002:python/object:os.system is not allowed; "
       "a spec holds plain maps, lists and scalars",
-      "specs/teams/search.yaml:7: teams.search.x: unknown key 'x'; allowed: budget, cost_center, environment, owner, "
+      "specs/teams/search.yaml:7: teams.search.x: unknown key 'x'; allowed: budget, cost_center, enforce, environment, owner, "
       "projects, receiver, thresholds, token_budgets, training, user_tiers"]),
     ("warning must be below critical",
      {"teams/search.yaml": TEAM + "thresholds:\n  budget_warning: 1.2\n"},
@@ -93,7 +93,7 @@ CASES = [
       "AIDailyBudgetWarning, AIMonthlyBudgetExceeded, AIMonthlyBudgetWarning, AIMonthlyBudgetForecast, AIOrgBudgetExceeded, "
       "AICostAnomaly, AIGPUIdle, AICostPerRequestHigh, AITokenBudgetExceeded, AICostTrendUp, AICostPerUserHigh, "
       "AITrainingJobOverBudget, AIUntaggedSpend, AICostDataMissing, AICostRuleFailures, AICostRuleGroupSlow, "
-      "AICostRuleGroupMissedEvaluations, AICostSpendStale, AICostConstantsMissing"]),
+      "AICostRuleGroupMissedEvaluations, AICostSpendStale, AICostConstantsMissing, AIBudgetGuardStale"]),
     ("a secret value instead of a file is refused",
      {"alerting.yaml": "receivers:\n  chat:\n    slack:\n      channel: '#x'\n      api_url: https://hooks.slack.com/T0/B0/xyz\n"
                        "default_receiver: chat\nroutes:\n  - receivers: [chat]\n"},

@@ -104,9 +104,12 @@ def render_alertmanager(spec: Spec, catalogue: Catalogue) -> dict:
             "receiver": spec.default_receiver,
             "group_by": ["alertname", "team"],
             **_timing(spec, "warning"),
-            "routes": [_route(spec, r, severities) for r in spec.routes],
+            # The guard's alert goes nowhere, before any route of the spec can catch it: the library
+            # reads it from Alertmanager's API, and no routing change may reroute or drop it.
+            "routes": [{"matchers": [f'alertname="{n.A_BUDGET_GUARD}"'], "receiver": n.GUARD_RECEIVER},
+                       *(_route(spec, r, severities) for r in spec.routes)],
         },
-        "receivers": [{"name": r.name, **_receiver(r)} for r in spec.receivers],
+        "receivers": [{"name": n.GUARD_RECEIVER}, *({"name": r.name, **_receiver(r)} for r in spec.receivers)],
         "inhibit_rules": _inhibitions(),
         "templates": [f"templates/{TEMPLATE_FILE}"],
     }

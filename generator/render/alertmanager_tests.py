@@ -32,6 +32,8 @@ def first_route(spec: Spec, alertname: str | None, severity: str | None) -> tupl
 
 def expected_receivers(spec: Spec, labels: dict, team_receivers: dict | None = None) -> list[str]:
     """The receivers the *spec* says an alert with these labels reaches."""
+    if labels.get("alertname") == n.A_BUDGET_GUARD:
+        return [n.GUARD_RECEIVER]
     teams = team_receivers if team_receivers is not None else {t.name: t.receiver for t in spec.teams}
     return [teams.get(labels.get("team"), spec.default_receiver) if x == n.TEAM_RECEIVER else x
             for x in first_route(spec, labels.get("alertname"), labels.get("severity"))]

@@ -104,7 +104,7 @@ def _team(old: Team, new: Team, old_spec: Spec, new_spec: Spec) -> list[Change]:
         out.append(Change(s, "token-budget", text, a, b))
     conditions = lambda spec, t: [c for c in team_conditions(spec, t) if c.alert != n.A_TOKEN_BUDGET]  # noqa: E731
     out += _conditions(s, conditions(old_spec, old), conditions(new_spec, new))
-    out += _settings(s, old, new, ("receiver", "owner", "cost_center", "environment", "projects"))
+    out += _settings(s, old, new, ("receiver", "owner", "cost_center", "environment", "projects", "enforce"))
     return out
 
 

@@ -47,6 +47,8 @@ MEANINGS = {
     n.C_TIER_USERS: "users of a tier",
     n.C_TIER_REVENUE: "monthly revenue per user of a tier",
     n.C_TIER_PROJECT: "the projects a tier is served by",
+    n.C_TEAM_ENFORCE: "the teams whose budget the instrumentation library enforces (enforce: block)",
+    n.GUARD_STATE_AGE: "how long ago the library's budget guard last read Alertmanager",
     n.R_LEDGER_HEARTBEAT: "the time of each ledger evaluation (tells a first start from an outage)",
     n.R_TPC_INCREMENT: "dollars spent since the previous evaluation, exactly, per team, project and category",
     n.R_TPC_INCREMENT_BY_DAY: "the same entries, tagged with their UTC day's parity",
@@ -83,7 +85,7 @@ MEANINGS = {
 }
 CONSTANTS = {n.C_TEAM_INFO, n.C_TEAM_BUDGET, n.C_ORG_BUDGET, n.C_TEAM_THRESHOLD, n.C_MODEL_PRICE, n.C_GPU_PRICE,
              n.C_TOKEN_BUDGET, n.C_TRAINING_DEFAULT_BUDGET, n.C_EXPERIMENT_BUDGET, n.C_TIER_USERS, n.C_TIER_REVENUE,
-             n.C_TIER_PROJECT}
+             n.C_TIER_PROJECT, n.C_TEAM_ENFORCE}
 # Series without a team label: their value is the organisation's (or Prometheus'), not the team's.
 NO_TEAM = {n.C_ORG_BUDGET, n.C_MODEL_PRICE, n.C_GPU_PRICE, "up", *n.PROMETHEUS_SELF_METRICS}
 _NAME = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
@@ -194,6 +196,8 @@ def _condition(spec: Spec, alert: Alert, team: str | None) -> str:
 
 
 def _route(spec: Spec, alert: Alert) -> str:
+    if alert.name == n.A_BUDGET_GUARD:
+        return "aicost's own first route, which notifies no one: the library's guard reads it from Alertmanager"
     i = route_index(spec, alert.name, alert.severity)
     return "the default receiver (no route matches)" if i is None else f"route {i + 1} of alerting.yaml"
 

@@ -53,6 +53,13 @@ def _budget(spec: Spec, t: Team, alert: str, severity: str, key: str, period: st
     return Condition(alert, severity, "", text + _for(spec, alert), max(level, floor))
 
 
+def _exempt(t: Team) -> str:
+    e = t.enforce
+    parts = [f"projects {', '.join(e.exempt_projects)}"] if e.exempt_projects else []
+    parts += [f"endpoints {', '.join(e.exempt_endpoints)}"] if e.exempt_endpoints else []
+    return f" (except {' and '.join(parts)})" if parts else ""
+
+
 def team_conditions(spec: Spec, t: Team) -> list[Condition]:
     """Every alert rule that can fire for team `t`, with the level at which it does."""
     th, floor = t.thresholds, money(t.thresholds.min_daily_spend)
@@ -84,6 +91,11 @@ def team_conditions(spec: Spec, t: Team) -> list[Condition]:
                   f"no spend reported for {spec.silence_window} after some in the last day"
                   + _for(spec, n.A_DATA_MISSING)),
     ]
+    if t.enforce.mode == "block":
+        for period, spend in (("daily", "today's spend"), ("monthly", "month-to-date spend")):
+            c = _budget(spec, t, n.A_BUDGET_GUARD, "critical", "budget_exceeded", period, spend)
+            out.append(c._replace(subject=period, text=c.text + ": the library refuses the team's calls"
+                                                              + _exempt(t)))
     for model, tokens in t.token_budgets:
         out.append(Condition(n.A_TOKEN_BUDGET, "warning", f"model {model}",
                              f"{model} tokens today above {tokens:,}" + _for(spec, n.A_TOKEN_BUDGET), tokens))

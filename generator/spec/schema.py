@@ -7,7 +7,7 @@ import re
 
 from generator import names
 from generator.model import Thresholds
-from generator.policy import ALERT_FOR_DEFAULTS
+from generator.policy import ALERT_FOR_DEFAULTS, FIXED_FOR
 from generator.spec.types import (
     EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE, NAME_RE, NAME_RULE, PATH_RE,
     Bool, Field, ListOf, MapOf, Num, Obj, Str,
@@ -73,6 +73,9 @@ TARGET = OneOf(HOST_PORT, Obj({
     }), description="HTTP basic auth; the password only as a file"),
 }), what="host:port, or a map with target, scheme, tls, basic_auth")
 
+# The guard's alert has a fixed route of its own (no route of the spec can catch it).
+ROUTABLE_ALERTS = tuple(a for a in names.ALERTS if a != names.A_BUDGET_GUARD)
+
 K8S_NAME = Str(re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"),
                "a Kubernetes name: lower-case letters, digits and '-', at most 63, starting and ending alphanumeric")
 K8S_LABEL_KEY = Str(re.compile(r"^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$"),
@@ -131,7 +134,7 @@ ORG_FILE = Obj({
                           default=names.REQUIRED_TAGS, description="tags every resource must carry"),
     }), default={"required": names.REQUIRED_TAGS}),
     "thresholds": Field(thresholds_obj(team=False), default={}),
-    "alert_for": Field(Obj({a: Field(DURATION, default=d) for a, d in ALERT_FOR_DEFAULTS.items()},
+    "alert_for": Field(Obj({a: Field(DURATION, default=d) for a, d in ALERT_FOR_DEFAULTS.items() if a not in FIXED_FOR},
                            description="how long each alert's condition must hold before it fires"), default={}),
     "evaluation_interval": Field(POSITIVE_DURATION, default="1m",
                                  description="rule evaluation interval, and the spend ledger's window: it divides a day, "
@@ -196,7 +199,7 @@ ALERTING_FILE = Obj({
     "receivers": Field(MapOf(_RECEIVER), required=True, description="who can be notified"),
     "default_receiver": Field(NAME, required=True, description="gets what no route matches and teams without a channel"),
     "routes": Field(ListOf(Obj({
-        "alerts": Field(ListOf(Str(choices=names.ALERTS), unique=True), description="alert names; empty = any"),
+        "alerts": Field(ListOf(Str(choices=ROUTABLE_ALERTS), unique=True), description="alert names; empty = any"),
         "severity": Field(Str(choices=names.SEVERITIES), description="only alerts of this severity"),
         "receivers": Field(ListOf(NAME, min_items=1, unique=True), required=True,
                            description="receivers to notify; 'team' = the alert's team's own receiver"),
@@ -236,6 +239,16 @@ TEAM_FILE = Obj({
     })), default={}),
     "receiver": Field(NAME, description="the team's own receiver (from alerting.yaml); default: default_receiver"),
     "thresholds": Field(thresholds_obj(team=True), default={}),
+    "enforce": Field(Obj({
+        "mode": Field(Str(choices=("notify", "block")), default="notify",
+                      description="block: the instrumentation library refuses the team's calls (BudgetExceeded) while "
+                                  "its daily or monthly budget is exceeded; notify: alerts only"),
+        "on_stale": Field(Str(choices=("allow", "block")), default="allow",
+                          description="when the library cannot read Alertmanager for too long: allow calls, or block them"),
+        "exempt_projects": Field(ListOf(NAME, unique=True), default=(), description="projects never blocked"),
+        "exempt_endpoints": Field(ListOf(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), unique=True), default=(),
+                                  description="endpoints never blocked (a production incident must not be stopped)"),
+    }), default={}, description="budget enforcement by the instrumentation library (default: notify only)"),
 })
 
 FILES = {"org.yaml": ORG_FILE, "prices.yaml": PRICES_FILE, "alerting.yaml": ALERTING_FILE, "teams/<team>.yaml": TEAM_FILE}

@@ -13,6 +13,17 @@ check() {
     echo "FAIL: $* -> expected $want, got $got"; failed=$((failed + 1))
   fi
 }
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=chatbot
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=data
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=ml-platform
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=search
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=chatbot
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=data
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=ml-platform
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=search
+check slack-platform alertname=AIBudgetGuardStale severity=warning
 check slack-platform alertname=AICostAnomaly direction=drop severity=warning
 check slack-chatbot alertname=AICostAnomaly direction=drop severity=warning team=chatbot
 check slack-platform alertname=AICostAnomaly direction=drop severity=warning team=data

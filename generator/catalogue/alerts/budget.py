@@ -59,12 +59,30 @@ def _org(spec: Spec, period: str, spend: str) -> Alert:
     )
 
 
+def _guard(spec: Spec, period: str, spend: str, when: str) -> Alert:
+    """What the library's guard polls: the exceeded condition, for teams with `enforce: block`, at once."""
+    enforced = constant(spec, n.C_TEAM_ENFORCE, mode="block")
+    expr = (f"{spend} > {TEAM} ({_budget(spec, period)} * {TEAM} {threshold(spec, 'budget_exceeded')})\n"
+            f"and {TEAM} {spend} >= {TEAM} {spend_floor(spec)}\n"
+            f"and {TEAM} {enforced}")
+    return Alert(
+        n.A_BUDGET_GUARD, "critical", expr,
+        summary=f"Team {{label:team}} is blocked: its {period} AI budget is spent",
+        description=(f"Team {{label:team}} has spent ${{value:money}} {when}, over its {period} budget of "
+                     f"${{query:budget_{period}:money}}; the instrumentation library refuses its calls until the "
+                     "period ends or a silence lifts the block."),
+        action="Silence this alert (team, period) to lift the block; raise the budget in the spec for good",
+        labels={n.L_PERIOD: period},
+    )
+
+
 def alerts(spec: Spec) -> list[Alert]:
-    """Budget alerts: exceeded (critical) and warning per period, the forecast, the org's budget."""
+    """Budget alerts: exceeded (critical) and warning per period, the forecast, the org's budget, the guard."""
     out = []
     for period, spend, exceeded, warning, when in PERIODS:
         out.append(_team_budget(spec, period, spend, exceeded, "budget_exceeded", "critical", when))
         out.append(_team_budget(spec, period, spend, warning, "budget_warning", "warning", when))
     out.append(_forecast(spec))
     out += [_org(spec, "daily", n.R_ORG_TODAY), _org(spec, "monthly", n.R_ORG_MONTH)]
+    out += [_guard(spec, period, spend, when) for period, spend, _, _, when in PERIODS]
     return out

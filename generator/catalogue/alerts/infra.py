@@ -70,6 +70,22 @@ def _exporter_down(spec: Spec) -> Alert:
     )
 
 
+# The budget guard reads Alertmanager every 15 s by default: 5 minutes without an answer is an outage.
+GUARD_STALE_SECONDS = 300
+
+
+def _guard_stale(spec: Spec) -> Alert:
+    return Alert(
+        n.A_GUARD_STALE, "warning",
+        f"max by ({n.L_JOB}, {n.L_INSTANCE}) ({n.GUARD_STATE_AGE}) > {GUARD_STALE_SECONDS}",
+        summary="The budget guard of {label:instance} cannot read Alertmanager",
+        description=("The budget guard of {label:instance} (job {label:job}) last read Alertmanager {value:int} s ago: "
+                     "its teams are allowed or blocked by their on_stale setting, not by their budgets."),
+        action="Check that the service reaches Alertmanager's /api/v2/alerts (URL, network, Alertmanager up)",
+        per_team=False, group=n.G_SIGNALS,
+    )
+
+
 def alerts(spec: Spec) -> list[Alert]:
-    """Idle GPUs, untagged spend, missing data (a silent team, a down exporter)."""
-    return [_gpu_idle(spec), _untagged(spec), _silent_team(spec), _exporter_down(spec)]
+    """Idle GPUs, untagged spend, missing data (a silent team, a down exporter), a stale budget guard."""
+    return [_gpu_idle(spec), _untagged(spec), _silent_team(spec), _exporter_down(spec), _guard_stale(spec)]

@@ -7,6 +7,7 @@ from generator.model import Spec
 import math
 from fractions import Fraction
 
+from generator.catalogue.alerts.infra import GUARD_STALE_SECONDS
 from generator.render.promtool_tests.expect import Clock, Expect, cents_rate, crossing, edge, minutes_exact, series
 
 JUST_AFTER = Fraction(1, 60000)  # a millisecond, in minutes: "silent for longer than the window"
@@ -87,8 +88,24 @@ def _exporter_down(spec: Spec, expect: Expect) -> dict:
     }
 
 
+def _guard_stale(spec: Spec, expect: Expect) -> dict:
+    """A guard whose last read of Alertmanager ages past the limit at minute 10 (one second a second)."""
+    target = {"job": n.APP_JOB, "instance": "app-1:8000"}
+    clock = _clock(spec)
+    crossed = Fraction(GUARD_STALE_SECONDS, 60) + 1  # age = 60 x (minute - 1): past the limit after minute 6
+    fire = clock.fires(crossed + JUST_AFTER, spec.for_(n.A_GUARD_STALE))
+    age = 60 * (math.floor(fire) - 1)
+    exp = expect.alert(n.A_GUARD_STALE, "warning", target, age, {}, True, per_team=False)
+    return {
+        "name": f"org: {n.A_GUARD_STALE} when a guard has not read Alertmanager for {GUARD_STALE_SECONDS} s",
+        "interval": "1m",
+        "input_series": [series(n.GUARD_STATE_AGE, target, f"0 0+60x{math.ceil(fire) + 5}")],
+        "alert_rule_test": edge(n.A_GUARD_STALE, fire, [exp], clock.step),
+    }
+
+
 def org_tests(spec: Spec, expect: Expect) -> list[dict]:
-    """Org budget (daily and monthly), untagged spend, a silent team, a down exporter."""
+    """Org budget (daily and monthly), untagged spend, a silent team, a down exporter, a stale guard."""
     return [_org_budget(spec, expect, "daily", spec.org_daily_budget),
             _org_budget(spec, expect, "monthly", spec.org_monthly_budget),
-            _untagged(spec, expect), _silent_team(spec, expect), _exporter_down(spec, expect)]
+            _untagged(spec, expect), _silent_team(spec, expect), _exporter_down(spec, expect), _guard_stale(spec, expect)]

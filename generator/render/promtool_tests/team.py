@@ -46,7 +46,8 @@ class Scenarios:
         """Evaluation step (minutes) of the history files: divides the anomaly and forecast `for:`."""
         return math.gcd(minutes(self.spec.for_(n.A_ANOMALY)), minutes(self.spec.for_(n.A_MONTHLY_FORECAST)), 15) or 15
 
-    def budget(self, team: Team, period: str, key: str, alert: str, severity: str, exact: bool) -> dict:
+    def budget(self, team: Team, period: str, key: str, alert: str, severity: str, exact: bool,
+               extra: dict | None = None) -> dict:
         """Raw spend at a steady rate from 00:00 UTC on the 1st crosses threshold x budget."""
         budget = team.daily_budget if period == "daily" else team.monthly_budget
         limit = getattr(team.thresholds, key) * budget
@@ -62,8 +63,8 @@ class Scenarios:
                     f"{getattr(team.thresholds, key):g} x ${budget:,.2f}",
             "interval": "1m",
             "input_series": [series(n.SPEND, labels, f"0+{float(step)!r}x{math.ceil(fire) + 5}")],
-            "alert_rule_test": edge(alert, fire, [self.expect.alert(alert, severity, {"team": team.name}, value, q, exact)],
-                                    self.clock.step),
+            "alert_rule_test": edge(alert, fire, [self.expect.alert(alert, severity, {"team": team.name}, value, q, exact,
+                                                                    extra)], self.clock.step),
         }
 
     def tokens(self, team: Team, ai_model: str, budget: int, exact: bool) -> dict:
@@ -209,6 +210,9 @@ class Scenarios:
                ("cost-per-request", p(self.cost_per_request, team)),
                ("cost-trend", p(self.trend, team))]
         out += [(f"cost-anomaly-{kind}", p(self.anomaly, team, kind)) for kind in ("warning", "critical", "drop")]
+        if team.enforce.mode == "block":
+            guard = functools.partial(self.budget, team, "daily", "budget_exceeded", n.A_BUDGET_GUARD, "critical")
+            out.append(("budget-guard", lambda exact: guard(exact, {n.L_PERIOD: "daily"})))
         out += [("token-budget", p(self.tokens, team, m, b)) for m, b in team.token_budgets]
         out += [("cost-per-user", p(self.cost_per_user, team, tier)) for tier in team.user_tiers]
         trainings = list(team.experiments)

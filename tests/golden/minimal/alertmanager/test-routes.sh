@@ -13,6 +13,11 @@ check() {
     echo "FAIL: $* -> expected $want, got $got"; failed=$((failed + 1))
   fi
 }
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical
+check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=search
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical
+check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=search
+check team-chat alertname=AIBudgetGuardStale severity=warning
 check team-chat alertname=AICostAnomaly direction=drop severity=warning
 check team-chat alertname=AICostAnomaly direction=drop severity=warning team=search
 check team-chat alertname=AICostAnomaly direction=spike severity=critical

@@ -1,0 +1,219 @@
+"""The budget guard: the library refuses a team's calls while its budget is spent (`enforce: block`).
+
+What is blocked comes from Alertmanager: the active, unsilenced, uninhibited `AIBudgetGuard`
+alerts, pulled in the background every `poll_interval` seconds. The check on the call's path
+reads a dict: no I/O. An Alertmanager silence of the alert (team, period) is the audited,
+time-boxed way to lift a block; the end of the UTC day or month lifts it at once, locally.
+
+This is a soft cap: a call is refused only after Prometheus has scraped the spend, evaluated the
+rules and the guard has polled, so a team can overspend by its spend rate times (scrape interval
++ evaluation interval + poll interval). The README says how to shrink it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
+
+from generator import names as n
+
+log = logging.getLogger("aicost")
+DAILY, MONTHLY = n.PERIODS
+STALE = "unknown"  # the period of a block imposed because the guard cannot know
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How one team's budget is enforced (the spec's `enforce`)."""
+
+    mode: str = "notify"  # notify | block
+    on_stale: str = "allow"  # allow | block
+    exempt_projects: frozenset = frozenset()
+    exempt_endpoints: frozenset = frozenset()
+
+
+def period_bounds(period: str, now: float) -> tuple[float, float]:
+    """The UTC day or month holding `now`: (start, end) in Unix seconds."""
+    t = datetime.fromtimestamp(now, timezone.utc)
+    if period == MONTHLY:
+        start = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    else:
+        start = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        end = datetime.fromtimestamp(start.timestamp() + 86400, timezone.utc)
+    return start.timestamp(), end.timestamp()
+
+
+class BudgetExceeded(Exception):
+    """A call refused because its team's budget for the period is spent (or, with on_stale: block,
+    because the guard cannot know)."""
+
+    def __init__(self, team: str, period: str, reset_at: float, reason: str = "over_budget"):
+        self.team, self.period, self.reset_at, self.reason = team, period, reset_at, reason
+        when = datetime.fromtimestamp(reset_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        what = (f"its {period} AI budget is spent" if reason == "over_budget"
+                else "the budget guard cannot read Alertmanager and the team's on_stale is block")
+        super().__init__(f"team {team} is blocked: {what}; retry after {when}")
+
+    def http(self, now: float | None = None) -> tuple[int, dict[str, str], dict]:
+        """The refusal as an HTTP answer: 429, Retry-After (seconds to the reset), an OpenAI-style error body."""
+        wait = max(1, int(self.reset_at - (time.time() if now is None else now) + 0.999))
+        body = {"error": {"type": "budget_exceeded", "code": "budget_exceeded", "message": str(self),
+                          "team": self.team, "period": self.period, "reason": self.reason,
+                          "reset_at": datetime.fromtimestamp(self.reset_at, timezone.utc).isoformat()}}
+        return 429, {"Retry-After": str(wait), "Content-Type": "application/json"}, body
+
+
+class _GuardMetrics:
+    """The guard's metrics on one registry, created once (a registry refuses a name twice)."""
+
+    def __init__(self, registry: CollectorRegistry):
+        self.age = Gauge(n.GUARD_STATE_AGE, "Seconds since the budget guard last read Alertmanager", registry=registry)
+        self.errors = Counter(n.GUARD_POLL_ERRORS.removesuffix("_total"), "Failed reads of Alertmanager by the budget guard",
+                              [n.L_REASON], registry=registry)
+        self.decisions = Counter(n.GUARD_DECISIONS.removesuffix("_total"), "Budget guard decisions on enforced teams' calls",
+                                 [n.L_TEAM, "decision", n.L_REASON], registry=registry)
+
+
+_METRICS: dict[int, tuple[CollectorRegistry, _GuardMetrics]] = {}
+_METRICS_LOCK = threading.Lock()
+
+
+def _metrics(registry: CollectorRegistry) -> _GuardMetrics:
+    with _METRICS_LOCK:
+        hit = _METRICS.get(id(registry))
+        if hit is None or hit[0] is not registry:
+            hit = (registry, _GuardMetrics(registry))
+            _METRICS[id(registry)] = hit
+        return hit[1]
+
+
+class Guard:
+    """Which enforced teams are blocked now, from Alertmanager, and the check every call passes."""
+
+    def __init__(self, alertmanager_url: str, policies: dict[str, Policy], free_models: frozenset = frozenset(),
+                 registry: CollectorRegistry = REGISTRY, poll_interval: float = 15.0, stale_after: float = 60.0,
+                 timeout: float = 5.0, clock=time.time):
+        self.url = alertmanager_url.rstrip("/")
+        self.policies = {t: p for t, p in policies.items() if p.mode == "block"}
+        self.free_models = free_models  # priced at 0 explicitly: never blocked
+        self.poll_interval, self.stale_after, self.timeout, self.clock = poll_interval, stale_after, timeout, clock
+        self._blocked: dict[str, tuple[str, float]] = {}  # team -> (period, when the period ends)
+        self._last_ok: float | None = None
+        self._decided: dict[tuple[str, str, str], object] = {}  # counter children: labels() is slow on the hot path
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.metrics = _metrics(registry)
+        self.metrics.age.set_function(self.state_age)
+
+    def state_age(self) -> float:
+        """Seconds since the last successful read of Alertmanager (infinite before the first)."""
+        return float("inf") if self._last_ok is None else max(0.0, self.clock() - self._last_ok)
+
+    def _fetch(self) -> list[dict]:
+        query = urllib.parse.urlencode({"active": "true", "silenced": "false", "inhibited": "false",
+                                        "filter": f'alertname="{n.A_BUDGET_GUARD}"'})
+        with urllib.request.urlopen(f"{self.url}/api/v2/alerts?{query}", timeout=self.timeout) as r:
+            alerts = json.loads(r.read())
+        if not isinstance(alerts, list) or not all(isinstance(a, dict) and isinstance(a.get("labels"), dict) for a in alerts):
+            raise ValueError("not a list of alerts")
+        return alerts
+
+    def poll(self) -> bool:
+        """Read Alertmanager once and replace the blocked set; False (counted by reason) on failure."""
+        try:
+            alerts = self._fetch()
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            reason = "timeout" if "timed out" in str(getattr(exc, "reason", exc)) else "unreachable"
+            return self._failed(reason, exc)
+        except (ValueError, TypeError) as exc:
+            return self._failed("invalid", exc)
+        now = self.clock()
+        blocked = {}
+        for a in alerts:
+            team, period = a["labels"].get(n.L_TEAM), a["labels"].get(n.L_PERIOD, DAILY)
+            start, end = period_bounds(period, now)
+            # An alert that began before this period is the last period's, not yet resolved.
+            if team in self.policies and _started(a) >= start - 1:
+                if end > blocked.get(team, (None, 0.0))[1]:
+                    blocked[team] = (period, end)
+        self._blocked, self._last_ok = blocked, now
+        return True
+
+    def _failed(self, reason: str, exc: Exception) -> bool:
+        self.metrics.errors.labels(reason).inc()
+        log.warning("aicost: the budget guard cannot read %s (%s): %s", self.url, reason, exc)
+        return False
+
+    def check(self, team: str, project: str | None = None, endpoint: str | None = None, model: str | None = None) -> None:
+        """Raise BudgetExceeded if a call of `team` must not be made now; otherwise return (the hot path)."""
+        policy = self.policies.get(team)
+        if policy is None:
+            return
+        decide = self._decision
+        if project in policy.exempt_projects or endpoint in policy.exempt_endpoints:
+            decide(team, "allow", "exempt").inc()
+            return
+        if model is not None and model in self.free_models:
+            decide(team, "allow", "free_model").inc()
+            return
+        now = self.clock()
+        if self._last_ok is None or now - self._last_ok > self.stale_after:
+            if policy.on_stale == "block":
+                decide(team, "block", "stale").inc()
+                raise BudgetExceeded(team, STALE, now + self.poll_interval, "stale")
+            decide(team, "allow", "stale").inc()
+            return
+        entry = self._blocked.get(team)
+        if entry is not None and now < entry[1]:
+            decide(team, "block", "over_budget").inc()
+            raise BudgetExceeded(team, entry[0], entry[1])
+        decide(team, "allow", "within_budget").inc()
+
+    def _decision(self, team: str, decision: str, reason: str):
+        """The decisions counter of (team, decision, reason), created once."""
+        key = (team, decision, reason)
+        child = self._decided.get(key)
+        if child is None:
+            child = self._decided[key] = self.metrics.decisions.labels(team, decision, reason)
+        return child
+
+    def start(self) -> "Guard":
+        """Poll now, then every poll_interval seconds in a daemon thread."""
+        self.poll()
+
+        def loop():
+            while not self._stop.wait(self.poll_interval):
+                self.poll()
+
+        self._thread = threading.Thread(target=loop, name="aicost-guard", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop polling."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout + 1)
+
+
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+
+
+def _started(alert: dict) -> float:
+    """An Alertmanager alert's startsAt (RFC 3339, nanoseconds) in Unix seconds; 0 when unreadable."""
+    m = _RFC3339.match(str(alert.get("startsAt") or ""))
+    if not m:
+        return 0.0
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.fromisoformat(m.group(1) + zone).timestamp() + float("0." + (m.group(2) or "0"))
