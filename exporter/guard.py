@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
 
+from exporter.registry import per_registry
 from generator import names as n
 
 log = logging.getLogger("aicost")
@@ -85,19 +86,6 @@ class _GuardMetrics:
                                  [n.L_TEAM, "decision", n.L_REASON], registry=registry)
 
 
-_METRICS: dict[int, tuple[CollectorRegistry, _GuardMetrics]] = {}
-_METRICS_LOCK = threading.Lock()
-
-
-def _metrics(registry: CollectorRegistry) -> _GuardMetrics:
-    with _METRICS_LOCK:
-        hit = _METRICS.get(id(registry))
-        if hit is None or hit[0] is not registry:
-            hit = (registry, _GuardMetrics(registry))
-            _METRICS[id(registry)] = hit
-        return hit[1]
-
-
 class Guard:
     """Which enforced teams are blocked now, from Alertmanager, and the check every call passes."""
 
@@ -113,7 +101,7 @@ class Guard:
         self._decided: dict[tuple[str, str, str], object] = {}  # counter children: labels() is slow on the hot path
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.metrics = _metrics(registry)
+        self.metrics = per_registry(_GuardMetrics, registry)
         self.metrics.age.set_function(self.state_age)
 
     def state_age(self) -> float:

@@ -25,6 +25,7 @@ from pathlib import Path
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 
 from exporter.guard import BudgetExceeded, Guard, Policy
+from exporter.registry import per_registry
 from generator import names as n
 
 __all__ = ["BudgetExceeded", "CostTracker", "Price", "check_budget", "default_tracker", "track_ai_call", "usage_tokens"]
@@ -63,19 +64,6 @@ class _Metrics:
                               registry=registry)
 
 
-_METRICS: dict[int, tuple[CollectorRegistry, _Metrics]] = {}
-_METRICS_LOCK = threading.Lock()
-
-
-def _metrics(registry: CollectorRegistry) -> _Metrics:
-    with _METRICS_LOCK:
-        hit = _METRICS.get(id(registry))
-        if hit is None or hit[0] is not registry:
-            hit = (registry, _Metrics(registry))
-            _METRICS[id(registry)] = hit
-        return hit[1]
-
-
 def _valid_tokens(x) -> bool:
     """A token count: a finite, non-negative number (NaN or -5 would poison the counters)."""
     if type(x) is int:
@@ -100,7 +88,7 @@ class CostTracker:
         self._unpriced: set[str] = set()
         self._children: dict[tuple, tuple] = {}
         self._refused_logged = False
-        metrics = _metrics(registry)
+        metrics = per_registry(_Metrics, registry)
         self.request_cost, self.tokens, self.spend = metrics.request_cost, metrics.tokens, metrics.spend
         self.unpriced, self.errors = metrics.unpriced, metrics.errors
         # Series start at 0 so that the first call's dollars are an increase, not a new series.
