@@ -37,10 +37,11 @@ STALE = "unknown"  # the period of a block imposed because the guard cannot know
 class Policy:
     """How one team's budget is enforced (the spec's `enforce`)."""
 
-    mode: str = "notify"  # notify | block
+    mode: str = "notify"  # notify | throttle | block
     on_stale: str = "allow"  # allow | block
     exempt_projects: frozenset = frozenset()
     exempt_endpoints: frozenset = frozenset()
+    per_minute: float = 0.0  # throttle: calls a minute past the warning level
 
 
 def period_bounds(period: str, now: float) -> tuple[float, float]:
@@ -62,9 +63,10 @@ class BudgetExceeded(Exception):
     def __init__(self, team: str, period: str, reset_at: float, reason: str = "over_budget"):
         self.team, self.period, self.reset_at, self.reason = team, period, reset_at, reason
         when = datetime.fromtimestamp(reset_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        what = (f"its {period} AI budget is spent" if reason == "over_budget"
-                else "the budget guard cannot read Alertmanager and the team's on_stale is block")
-        super().__init__(f"team {team} is blocked: {what}; retry after {when}")
+        what = {"over_budget": f"its {period} AI budget is spent",
+                "throttled": f"it is throttled past the warning level of its {period} AI budget"}.get(
+                    reason, "the budget guard cannot read Alertmanager and the team's on_stale is block")
+        super().__init__(f"team {team} is {'throttled' if reason == 'throttled' else 'blocked'}: {what}; retry after {when}")
 
     def http(self, now: float | None = None) -> tuple[int, dict[str, str], dict]:
         """The refusal as an HTTP answer: 429, Retry-After (seconds to the reset), an OpenAI-style error body."""
@@ -93,10 +95,13 @@ class Guard:
                  registry: CollectorRegistry = REGISTRY, poll_interval: float = 15.0, stale_after: float = 60.0,
                  timeout: float = 5.0, clock=time.time):
         self.url = alertmanager_url.rstrip("/")
-        self.policies = {t: p for t, p in policies.items() if p.mode == "block"}
+        self.policies = {t: p for t, p in policies.items() if p.mode in ("block", "throttle")}
         self.free_models = free_models  # priced at 0 explicitly: never blocked
         self.poll_interval, self.stale_after, self.timeout, self.clock = poll_interval, stale_after, timeout, clock
         self._blocked: dict[str, tuple[str, float]] = {}  # team -> (period, when the period ends)
+        self._throttled: dict[str, tuple[str, float]] = {}  # the same, for teams past their warning level
+        self._buckets: dict[str, list[float]] = {}  # team -> [tokens, when last refilled]
+        self._bucket_lock = threading.Lock()
         self._last_ok: float | None = None
         self._decided: dict[tuple[str, str, str], object] = {}  # counter children: labels() is slow on the hot path
         self._stop = threading.Event()
@@ -127,15 +132,16 @@ class Guard:
         except (ValueError, TypeError) as exc:
             return self._failed("invalid", exc)
         now = self.clock()
-        blocked = {}
+        state: dict[str, dict[str, tuple[str, float]]] = {"block": {}, "throttle": {}}
         for a in alerts:
-            team, period = a["labels"].get(n.L_TEAM), a["labels"].get(n.L_PERIOD, DAILY)
+            labels = a["labels"]
+            team, period, action = labels.get(n.L_TEAM), labels.get(n.L_PERIOD, DAILY), labels.get(n.L_ACTION, "block")
             start, end = period_bounds(period, now)
             # An alert that began before this period is the last period's, not yet resolved.
-            if team in self.policies and _started(a) >= start - 1:
-                if end > blocked.get(team, (None, 0.0))[1]:
-                    blocked[team] = (period, end)
-        self._blocked, self._last_ok = blocked, now
+            if team in self.policies and action in state and _started(a) >= start - 1:
+                if end > state[action].get(team, (None, 0.0))[1]:
+                    state[action][team] = (period, end)
+        self._blocked, self._throttled, self._last_ok = state["block"], state["throttle"], now
         return True
 
     def _failed(self, reason: str, exc: Exception) -> bool:
@@ -166,7 +172,30 @@ class Guard:
         if entry is not None and now < entry[1]:
             decide(team, "block", "over_budget").inc()
             raise BudgetExceeded(team, entry[0], entry[1])
+        entry = self._throttled.get(team)
+        if entry is not None and now < entry[1]:
+            wait = self._take(team, policy.per_minute, now)
+            if wait:
+                decide(team, "block", "throttled").inc()
+                raise BudgetExceeded(team, entry[0], now + wait, "throttled")
+            decide(team, "allow", "throttled").inc()
+            return
         decide(team, "allow", "within_budget").inc()
+
+    def _take(self, team: str, per_minute: float, now: float) -> float:
+        """Take a call from the team's token bucket: 0 if there was one, else the seconds until there is.
+
+        The bucket holds a tenth of a minute's calls (at least one), so a throttled team runs at
+        its rate, not in bursts of a minute's worth."""
+        rate, capacity = per_minute / 60.0, max(1.0, per_minute / 10.0)
+        with self._bucket_lock:
+            tokens, last = self._buckets.get(team, (capacity, now))
+            tokens = min(capacity, tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self._buckets[team] = [tokens - 1.0, now]
+                return 0.0
+            self._buckets[team] = [tokens, now]
+            return (1.0 - tokens) / rate if rate > 0 else 60.0
 
     def _decision(self, team: str, decision: str, reason: str):
         """The decisions counter of (team, decision, reason), created once."""

@@ -74,10 +74,16 @@ class UserTier:
 class Enforce:
     """How the instrumentation library enforces a team's budget."""
 
-    mode: str = "notify"  # notify | block
+    mode: str = "notify"  # notify | throttle (past the warning level, then block) | block
     on_stale: str = "allow"  # allow | block: when the guard's state is too old
     exempt_projects: tuple[str, ...] = ()
     exempt_endpoints: tuple[str, ...] = ()
+    per_minute: float | None = None  # throttle: calls a minute per process past the warning level
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """What the guard does for this team: block past the exceeded level, throttle past the warning."""
+        return {"block": ("block",), "throttle": ("block", "throttle")}.get(self.mode, ())
 
 
 @dataclass(frozen=True)

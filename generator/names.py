@@ -51,6 +51,7 @@ L_ANOMALY_DIRECTION = "direction"  # spike | drop, on AICostAnomaly (not a token
 L_REASON = "reason"
 L_DAYS_AGO = "days_ago"
 L_SCOPE = "scope"  # team | exporter, on AICostDataMissing
+L_ACTION = "action"  # block | throttle, on AIBudgetGuard and aicost_team_enforce
 L_JOB = "job"
 L_LE = "le"
 L_RULE_GROUP = "rule_group"  # Prometheus' own: "<rule file>;<group name>"
@@ -90,7 +91,7 @@ C_EXPERIMENT_BUDGET = "aicost_experiment_budget_dollars"  # {team, project}
 C_TIER_USERS = "aicost_tier_users"  # {team, tier}
 C_TIER_REVENUE = "aicost_tier_revenue_per_user_dollars"  # {team, tier}: per month
 C_TIER_PROJECT = "aicost_tier_project"  # 1 {team, tier, project}
-C_TEAM_ENFORCE = "aicost_team_enforce"  # 1 {team, mode}: teams whose budget the library enforces
+C_TEAM_ENFORCE = "aicost_team_enforce"  # 1 {team, action}: what the library does past the team's budget
 
 # --- recorded series ------------------------------------------------------------------------
 # The two names the seed's dashboard queries use, kept verbatim.

@@ -148,7 +148,10 @@ def _enforce(d: dict, projects: tuple, ctx: Ctx) -> m.Enforce:
         if p not in projects:
             ctx.error(("enforce", "exempt_projects"), f"project '{p}' is not a project of this team; its projects: "
                                                       f"{', '.join(projects)}")
-    return m.Enforce(e.get("mode") or "notify", e.get("on_stale") or "allow", exempt, tuple(e.get("exempt_endpoints") or ()))
+    mode = e.get("mode") or "notify"
+    if mode == "throttle" and not e.get("per_minute"):
+        ctx.error(("enforce", "per_minute"), "missing; mode throttle needs the calls a minute it allows past the warning level")
+    return m.Enforce(mode, e.get("on_stale") or "allow", exempt, tuple(e.get("exempt_endpoints") or ()), e.get("per_minute"))
 
 
 def _org_budget_warnings(spec: SpecFiles, teams: list[m.Team], problems: Problems) -> None:

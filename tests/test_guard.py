@@ -203,3 +203,31 @@ def test_period_bounds_are_utc_days_and_months():
     assert period_bounds("daily", NOW) == (datetime(2026, 11, 28, tzinfo=timezone.utc).timestamp(), MIDNIGHT)
     dec = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc).timestamp()
     assert period_bounds("monthly", dec)[1] == datetime(2027, 1, 1, tzinfo=timezone.utc).timestamp()
+
+
+def test_a_throttled_team_gets_its_rate_and_is_blocked_past_its_budget(am):
+    clock = Clock()
+    g = Guard(am.url, {"ml": Policy("throttle", "allow", per_minute=60)}, registry=CollectorRegistry(), clock=clock)
+    am.alerts.append({"labels": {"alertname": n.A_BUDGET_GUARD, "team": "ml", "period": "daily", "action": "throttle",
+                                 "severity": "warning"}, "startsAt": "2026-11-28T15:00:00Z"})
+    g.poll()
+    for _ in range(6):  # a tenth of a minute's calls at once
+        g.check("ml", "feature-store")
+    with pytest.raises(BudgetExceeded) as e:
+        g.check("ml", "feature-store")
+    assert (e.value.reason, e.value.period) == ("throttled", "daily") and e.value.reset_at == pytest.approx(NOW + 1)
+    assert e.value.http(now=NOW)[1]["Retry-After"] == "1"
+    assert str(e.value).startswith("team ml is throttled: it is throttled past the warning level of its daily AI budget")
+    clock.t += 1  # one call a second
+    g._last_ok = clock.t
+    g.check("ml", "feature-store")
+    with pytest.raises(BudgetExceeded):
+        g.check("ml", "feature-store")
+    am.alerts.append({"labels": {"alertname": n.A_BUDGET_GUARD, "team": "ml", "period": "daily", "action": "block",
+                                 "severity": "critical"}, "startsAt": "2026-11-28T15:10:00Z"})
+    g.poll()
+    clock.t += 30
+    with pytest.raises(BudgetExceeded) as e:
+        g.check("ml", "feature-store")
+    assert e.value.reason == "over_budget"
+    assert _decisions(g, "ml", "allow", "throttled") == 7 and _decisions(g, "ml", "block", "throttled") == 2

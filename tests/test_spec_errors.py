@@ -24,6 +24,13 @@ CASES = [
      {"teams/search.yaml": TEAM + "theshold:\n  budget_warning: 0.5\n"},
      ["specs/teams/search.yaml:7: teams.search.theshold: unknown key 'theshold'; did you mean 'thresholds'? "
       "allowed: budget, cost_center, enforce, environment, owner, projects, receiver, thresholds, token_budgets, training, user_tiers"]),
+    ("throttling needs a rate, and exemptions name the team's own projects",
+     {"teams/search.yaml": TEAM + "enforce:\n  mode: throttle\n  exempt_projects: [chat]\n  on_stale: maybe\n"},
+     ["specs/teams/search.yaml:7: teams.search.enforce.per_minute: missing; mode throttle needs the calls a minute it "
+      "allows past the warning level",
+      "specs/teams/search.yaml:9: teams.search.enforce.exempt_projects: project 'chat' is not a project of this team; "
+      "its projects: product-search",
+      "specs/teams/search.yaml:10: teams.search.enforce.on_stale: 'maybe' is not allowed; expected one of: allow, block"]),
     ("a typo in a threshold name is an error, not a silently ignored alert",
      {"teams/search.yaml": TEAM + "thresholds:\n  budget_warnig: 0.5\n"},
      ["specs/teams/search.yaml:8: teams.search.thresholds.budget_warnig: unknown key 'budget_warnig'; did you mean "

@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from generator import durations
 from generator import names as n
+from generator.catalogue.alerts.budget import GUARD_ACTIONS
 from generator.model import Spec, Team
 
 
@@ -91,11 +92,13 @@ def team_conditions(spec: Spec, t: Team) -> list[Condition]:
                   f"no spend reported for {spec.silence_window} after some in the last day"
                   + _for(spec, n.A_DATA_MISSING)),
     ]
-    if t.enforce.mode == "block":
-        for period, spend in (("daily", "today's spend"), ("monthly", "month-to-date spend")):
-            c = _budget(spec, t, n.A_BUDGET_GUARD, "critical", "budget_exceeded", period, spend)
-            out.append(c._replace(subject=period, text=c.text + ": the library refuses the team's calls"
-                                                              + _exempt(t)))
+    does = {"block": "the library refuses the team's calls",
+            "throttle": f"the library allows {t.enforce.per_minute or 0:g} of the team's calls a minute per process"}
+    for action, key, severity in GUARD_ACTIONS:
+        if action in t.enforce.actions:
+            for period, spend in (("daily", "today's spend"), ("monthly", "month-to-date spend")):
+                c = _budget(spec, t, n.A_BUDGET_GUARD, severity, key, period, spend)
+                out.append(c._replace(subject=period, text=f"{c.text}: {does[action]}{_exempt(t)}"))
     for model, tokens in t.token_budgets:
         out.append(Condition(n.A_TOKEN_BUDGET, "warning", f"model {model}",
                              f"{model} tokens today above {tokens:,}" + _for(spec, n.A_TOKEN_BUDGET), tokens))

@@ -240,9 +240,11 @@ TEAM_FILE = Obj({
     "receiver": Field(NAME, description="the team's own receiver (from alerting.yaml); default: default_receiver"),
     "thresholds": Field(thresholds_obj(team=True), default={}),
     "enforce": Field(Obj({
-        "mode": Field(Str(choices=("notify", "block")), default="notify",
+        "mode": Field(Str(choices=("notify", "throttle", "block")), default="notify",
                       description="block: the instrumentation library refuses the team's calls (BudgetExceeded) while "
-                                  "its daily or monthly budget is exceeded; notify: alerts only"),
+                                  "its daily or monthly budget is exceeded; throttle: the same, and past budget_warning "
+                                  "at most per_minute calls a minute per process; notify: alerts only"),
+        "per_minute": Field(POSITIVE, description="throttle: calls a minute, per process, past the warning level"),
         "on_stale": Field(Str(choices=("allow", "block")), default="allow",
                           description="when the library cannot read Alertmanager for too long: allow calls, or block them"),
         "exempt_projects": Field(ListOf(NAME, unique=True), default=(), description="projects never blocked"),

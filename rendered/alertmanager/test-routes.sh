@@ -13,16 +13,26 @@ check() {
     echo "FAIL: $* -> expected $want, got $got"; failed=$((failed + 1))
   fi
 }
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=chatbot
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=data
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=ml-platform
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=search
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=chatbot
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=data
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=ml-platform
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=search
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical team=chatbot
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical team=data
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical team=ml-platform
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical team=search
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical team=chatbot
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical team=data
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical team=ml-platform
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical team=search
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning team=chatbot
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning team=data
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning team=ml-platform
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning team=search
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning team=chatbot
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning team=data
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning team=ml-platform
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning team=search
 check slack-platform alertname=AIBudgetGuardStale severity=warning
 check slack-platform alertname=AICostAnomaly direction=drop severity=warning
 check slack-chatbot alertname=AICostAnomaly direction=drop severity=warning team=chatbot

@@ -59,20 +59,26 @@ def _org(spec: Spec, period: str, spend: str) -> Alert:
     )
 
 
-def _guard(spec: Spec, period: str, spend: str, when: str) -> Alert:
-    """What the library's guard polls: the exceeded condition, for teams with `enforce: block`, at once."""
-    enforced = constant(spec, n.C_TEAM_ENFORCE, mode="block")
-    expr = (f"{spend} > {TEAM} ({_budget(spec, period)} * {TEAM} {threshold(spec, 'budget_exceeded')})\n"
+GUARD_ACTIONS = (("block", "budget_exceeded", "critical"), ("throttle", "budget_warning", "warning"))
+
+
+def _guard(spec: Spec, period: str, spend: str, when: str, action: str, key: str, severity: str) -> Alert:
+    """What the library's guard polls: the exceeded (block) or warning (throttle) condition, for the
+    teams that asked for that action, at once."""
+    expr = (f"{spend} > {TEAM} ({_budget(spec, period)} * {TEAM} {threshold(spec, key)})\n"
             f"and {TEAM} {spend} >= {TEAM} {spend_floor(spec)}\n"
-            f"and {TEAM} {enforced}")
+            f"and {TEAM} {constant(spec, n.C_TEAM_ENFORCE, action=action)}")
+    blocked = action == "block"
     return Alert(
-        n.A_BUDGET_GUARD, "critical", expr,
-        summary=f"Team {{label:team}} is blocked: its {period} AI budget is spent",
-        description=(f"Team {{label:team}} has spent ${{value:money}} {when}, over its {period} budget of "
-                     f"${{query:budget_{period}:money}}; the instrumentation library refuses its calls until the "
-                     "period ends or a silence lifts the block."),
-        action="Silence this alert (team, period) to lift the block; raise the budget in the spec for good",
-        labels={n.L_PERIOD: period},
+        n.A_BUDGET_GUARD, severity, expr,
+        summary=(f"Team {{label:team}} is blocked: its {period} AI budget is spent" if blocked else
+                 f"Team {{label:team}} is throttled: {{query:pct_{period}:pct}}% of its {period} AI budget is spent"),
+        description=(f"Team {{label:team}} has spent ${{value:money}} {when} of its {period} budget of "
+                     f"${{query:budget_{period}:money}}; the instrumentation library "
+                     + ("refuses its calls" if blocked else "limits its calls to its per_minute rate")
+                     + f" until the period ends or a silence lifts the {action}."),
+        action=f"Silence this alert (team, period, action) to lift the {action}; raise the budget in the spec for good",
+        labels={n.L_PERIOD: period, n.L_ACTION: action},
     )
 
 
@@ -84,5 +90,5 @@ def alerts(spec: Spec) -> list[Alert]:
         out.append(_team_budget(spec, period, spend, warning, "budget_warning", "warning", when))
     out.append(_forecast(spec))
     out += [_org(spec, "daily", n.R_ORG_TODAY), _org(spec, "monthly", n.R_ORG_MONTH)]
-    out += [_guard(spec, period, spend, when) for period, spend, _, _, when in PERIODS]
+    out += [_guard(spec, period, spend, when, *a) for a in GUARD_ACTIONS for period, spend, _, _, when in PERIODS]
     return out

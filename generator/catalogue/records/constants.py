@@ -42,8 +42,8 @@ def constants(spec: Spec) -> list[Constant]:
                             environment=t.environment))
         rules.append(_const(n.C_TEAM_BUDGET, t.daily_budget, team=t.name, period="daily"))
         rules.append(_const(n.C_TEAM_BUDGET, t.monthly_budget, team=t.name, period="monthly"))
-        if t.enforce.mode != "notify":
-            rules.append(_const(n.C_TEAM_ENFORCE, 1, team=t.name, mode=t.enforce.mode))
+        for action in t.enforce.actions:
+            rules.append(_const(n.C_TEAM_ENFORCE, 1, team=t.name, action=action))
         for key, value in t.overrides:
             rules.append(_const(n.C_TEAM_THRESHOLD, value, team=t.name, threshold=key))
         for ai_model, tokens in t.token_budgets:

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Callable
 
 from generator import names as n
+from generator.catalogue.alerts.budget import GUARD_ACTIONS
 from generator.model import Spec, Team, UserTier
 from generator.render.promtool_tests.expect import (
     EVAL, LEAD, Clock, Expect, cents_rate, crossing, edge, minutes, series,
@@ -210,9 +211,13 @@ class Scenarios:
                ("cost-per-request", p(self.cost_per_request, team)),
                ("cost-trend", p(self.trend, team))]
         out += [(f"cost-anomaly-{kind}", p(self.anomaly, team, kind)) for kind in ("warning", "critical", "drop")]
-        if team.enforce.mode == "block":
-            guard = functools.partial(self.budget, team, "daily", "budget_exceeded", n.A_BUDGET_GUARD, "critical")
-            out.append(("budget-guard", lambda exact: guard(exact, {n.L_PERIOD: "daily"})))
+        # The action a team's guard takes first: past the warning, a throttled team is also blocked
+        # later by the same rule as a blocked team (whose scenario tests it).
+        for action, key, severity in GUARD_ACTIONS:
+            if action in team.enforce.actions[-1:]:
+                guard = functools.partial(self.budget, team, "daily", key, n.A_BUDGET_GUARD, severity)
+                out.append((f"budget-guard-{action}",
+                            lambda exact, g=guard, a=action: g(exact, {n.L_PERIOD: "daily", n.L_ACTION: a})))
         out += [("token-budget", p(self.tokens, team, m, b)) for m, b in team.token_budgets]
         out += [("cost-per-user", p(self.cost_per_user, team, tier)) for tier in team.user_tiers]
         trainings = list(team.experiments)

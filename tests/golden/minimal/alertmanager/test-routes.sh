@@ -13,10 +13,14 @@ check() {
     echo "FAIL: $* -> expected $want, got $got"; failed=$((failed + 1))
   fi
 }
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical
-check aicost-guard alertname=AIBudgetGuard period=daily severity=critical team=search
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical
-check aicost-guard alertname=AIBudgetGuard period=monthly severity=critical team=search
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical
+check aicost-guard action=block alertname=AIBudgetGuard period=daily severity=critical team=search
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical
+check aicost-guard action=block alertname=AIBudgetGuard period=monthly severity=critical team=search
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning
+check aicost-guard action=throttle alertname=AIBudgetGuard period=daily severity=warning team=search
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning
+check aicost-guard action=throttle alertname=AIBudgetGuard period=monthly severity=warning team=search
 check team-chat alertname=AIBudgetGuardStale severity=warning
 check team-chat alertname=AICostAnomaly direction=drop severity=warning
 check team-chat alertname=AICostAnomaly direction=drop severity=warning team=search
