@@ -53,7 +53,8 @@ def test_generated_edge_tests_pass_for_the_bundled_specs(tmp_path):
     files = sorted((ROOT / "rendered" / names.RULE_TESTS_DIR).glob("*.yml"))
     per_team = {"daily-budget-exceeded", "daily-budget-warning", "monthly-budget-exceeded", "monthly-budget-warning",
                 "monthly-budget-forecast", "gpu-idle", "cost-per-request", "cost-trend", "cost-anomaly-warning",
-                "cost-anomaly-critical", "cost-anomaly-drop", "token-budget", "cost-per-user", "training-budget", "budget-guard"}
+                "cost-anomaly-critical", "cost-anomaly-drop", "token-budget", "cost-per-user", "training-budget", "budget-guard-block",
+                "budget-guard-throttle"}
     assert {f.stem for f in files} == per_team | {"org", "constants", "health"}
     found = failures(_generated_in_both_orders(ROOT / "rendered", tmp_path))
     assert not found, "\n".join(found)[:20000]
