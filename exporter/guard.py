@@ -43,6 +43,12 @@ class Policy:
     exempt_endpoints: frozenset = frozenset()
     per_minute: float = 0.0  # throttle: calls a minute past the warning level
 
+    @classmethod
+    def of(cls, enforce) -> "Policy":
+        """The policy of a team's `enforce` (generator.model.Enforce)."""
+        return cls(enforce.mode, enforce.on_stale, frozenset(enforce.exempt_projects),
+                   frozenset(enforce.exempt_endpoints), enforce.per_minute or 0.0)
+
 
 def period_bounds(period: str, now: float) -> tuple[float, float]:
     """The UTC day or month holding `now`: (start, end) in Unix seconds."""

@@ -105,8 +105,7 @@ class CostTracker:
 
         spec, _ = load_spec(specs)
         prices = {m.name: Price(m.input_per_million / 1e6, m.output_per_million / 1e6) for m in spec.models}
-        policies = {t.name: Policy(t.enforce.mode, t.enforce.on_stale, frozenset(t.enforce.exempt_projects),
-                                   frozenset(t.enforce.exempt_endpoints), t.enforce.per_minute or 0.0) for t in spec.teams}
+        policies = {t.name: Policy.of(t.enforce) for t in spec.teams}
         guard = None
         if alertmanager_url and any(p.mode != "notify" for p in policies.values()):
             free = frozenset(m.name for m in spec.models if m.input_per_million == 0 and m.output_per_million == 0)

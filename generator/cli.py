@@ -268,9 +268,9 @@ def diff(base, specs, fmt, fail_on, prometheus_url, output) -> None:
     for line in broken:
         click.echo(line, err=True)
     if broken:
-        from generator.errors import AicostError
+        from generator.errors import DiffError
 
-        raise AicostError(f"aicost diff: {len(broken)} change(s) break a --fail-on policy")
+        raise DiffError(f"{len(broken)} change(s) break a --fail-on policy")
 
 
 @main.command()
@@ -288,11 +288,12 @@ def explain(alert, specs, team, prometheus_url, promql) -> None:
     if alert not in n.ALERTS:
         raise click.UsageError(f"no alert '{alert}'; aicost's alerts: {', '.join(n.ALERTS)}")
     spec = load(specs)
-    per_team = {a.per_team for a in build(spec).alerts if a.name == alert}
+    catalogue = build(spec)  # once: with thousands of teams it is most of the command's time
+    per_team = {a.per_team for a in catalogue.alerts if a.name == alert}
     if team and team not in {t.name for t in spec.teams}:
         raise click.UsageError(f"--team: no team '{team}' in {specs.rstrip('/')}/teams/")
     if team and True not in per_team:
         raise click.UsageError(f"{alert} has no team label; leave out --team")
     if not team and False not in per_team:
         raise click.UsageError(f"{alert} is about one team: give --team")
-    click.echo(run_explain(spec, alert, team, prometheus_url, promql), nl=False)
+    click.echo(run_explain(spec, catalogue, alert, team, prometheus_url, promql), nl=False)

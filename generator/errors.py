@@ -59,6 +59,12 @@ class BackfillError(_Prefixed):
     prefix = "aicost backfill"
 
 
+class DiffError(_Prefixed):
+    """A comparison that cannot run: a bad revision or policy, a spec that does not validate."""
+
+    prefix = "aicost diff"
+
+
 class PrometheusUnavailable(AicostError):
     """Prometheus could not be reached or refused the query; the message names the URL."""
 

@@ -44,8 +44,7 @@ def test_a_runaway_team_is_blocked_then_a_silence_lifts_it():
     spec, _ = load_model(ROOT / "specs")
     search = spec.team("search")
     assert search.enforce.mode == "block" and spec.team("chatbot").enforce.mode == "notify"
-    policies = {t.name: Policy(t.enforce.mode, t.enforce.on_stale, frozenset(t.enforce.exempt_projects),
-                               frozenset(t.enforce.exempt_endpoints)) for t in spec.teams}
+    policies = {t.name: Policy.of(t.enforce) for t in spec.teams}
     with Stack(spec, simulate=1) as stack:
         am = f"http://127.0.0.1:{stack.ports.alertmanager}"
         guard = Guard(am, policies, registry=CollectorRegistry(), poll_interval=POLL, stale_after=10).start()

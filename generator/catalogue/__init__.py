@@ -53,10 +53,15 @@ class Catalogue:
         return next(a for a in self.alerts if a.key == key)
 
 
+def alerts_of(spec: Spec) -> tuple[Alert, ...]:
+    """Every alert rule of a spec, enriched, in the contract's order (no recording rule built)."""
+    order = {name: i for i, name in enumerate(n.ALERTS)}
+    return tuple(sorted((enrich(spec, a) for d in DOMAINS for a in d.alerts(spec)), key=lambda a: order[a.name]))
+
+
 def build(spec: Spec) -> Catalogue:
     """The catalogue of a spec: each group's recording rules, then the enriched alerts that read them."""
-    order = {name: i for i, name in enumerate(n.ALERTS)}
-    alerts = tuple(sorted((enrich(spec, a) for d in DOMAINS for a in d.alerts(spec)), key=lambda a: order[a.name]))
+    alerts = alerts_of(spec)
     spend = [*price_rules(spec), *ledger_rules(spec), *day_rules(spec), *month_rules(spec), *signal_rules(spec)]
     # The constants at least every minute whatever the interval (a 5m interval must not leave a
     # restarted Prometheus without budgets for 5 minutes), and no slower than the ledger: a group's

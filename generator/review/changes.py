@@ -12,7 +12,7 @@ import dataclasses
 from typing import NamedTuple
 
 from generator import names as n
-from generator.catalogue import DOMAINS
+from generator.catalogue import alerts_of
 from generator.model import Spec, Team
 from generator.render.alertmanager_tests import expected_receivers
 from generator.review.levels import Condition, money, org_conditions, team_conditions
@@ -209,11 +209,6 @@ def _names(teams: list[str], most: int = 8) -> str:
     return shown + (f" and {len(teams) - most} more" if len(teams) > most else "")
 
 
-def alert_classes(spec: Spec):
-    """Every alert rule aicost defines, in the contract's order (no rules built, no constants)."""
-    return sorted((a for d in DOMAINS for a in d.alerts(spec)), key=lambda a: n.ALERTS.index(a.name))
-
-
 def _routing(old: Spec, new: Spec) -> list[Change]:
     """Each alert class, for each team in both specs: the receivers before and after, grouped."""
     old_teams, new_teams = {t.name: t.receiver for t in old.teams}, {t.name: t.receiver for t in new.teams}
@@ -223,7 +218,7 @@ def _routing(old: Spec, new: Spec) -> list[Change]:
     if same_routes:
         kept = [t for t in kept if old_teams[t] != new_teams[t]]
     moved: dict[tuple, list[str]] = {}  # (team, before, after) -> the alerts that move so
-    for a in alert_classes(new):
+    for a in alerts_of(new):
         labels = {"alertname": a.name, "severity": a.severity, **a.labels}
         title = f"{a.name} ({', '.join([a.severity, *a.labels.values()])})"
         for team in kept if a.per_team else ([] if same_routes else [None]):

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from generator import names as n
-from generator.catalogue import build
+from generator.catalogue import Catalogue
 from generator.catalogue.annotations import QUERIES
 from generator.catalogue.records.ledger import DAY_RANGE, day_sum
-from generator.errors import AicostError, SpecError
+from generator.errors import DiffError, SpecError
 from generator.load import load_spec
 from generator.model import Spec
 from generator.prometheus_api import instant_query
@@ -22,13 +22,6 @@ from generator.review.fail_on import Policy, violations
 
 # Where the default base is looked for: the remote's default branch, then the usual names.
 DEFAULT_BRANCHES = ("origin/main", "origin/master", "main", "master")
-
-
-class DiffError(AicostError):
-    """A base that cannot be compared: names the revision, the folder or what git said."""
-
-    def __init__(self, message: str):
-        super().__init__(f"aicost diff: {message}")
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
@@ -146,16 +139,16 @@ def _filled(url: str, rule: explain.Rule, team: str | None) -> tuple[float | Non
     return value, queries
 
 
-def run_explain(spec: Spec, alert: str, team: str | None, prometheus: str | None, promql: bool) -> str:
+def run_explain(spec: Spec, catalogue: Catalogue, alert: str, team: str | None, prometheus: str | None,
+                promql: bool) -> str:
     """The explanation's text, with today's values when Prometheus is given."""
-    catalogue = build(spec)
     e = explain.explain(spec, catalogue, alert, team)
     if not prometheus:
         return explain.render(spec, e, promql=promql)
     values = {}
     for step in e.steps:
-        count = int(_first(prometheus, f"count({step.query}) or vector(0)") or 0)
-        values[step.name] = ((_first(prometheus, f"sum({step.query})") or 0.0) if count else 0.0, count)
+        samples = [float(r["value"][1]) for r in instant_query(prometheus, step.query)]
+        values[step.name] = (sum(samples), len(samples))
     team_match = f',{n.L_TEAM}="{team}"' if team else ""
     firing = {}
     for r in instant_query(prometheus, f'ALERTS{{alertname="{alert}"{team_match}}}'):

@@ -189,9 +189,6 @@ def _condition(spec: Spec, alert: Alert, team: str | None) -> str:
     extra = list(alert.labels.values())
     texts = [c.text for c in conditions if c.alert == alert.name and c.severity == alert.severity
              and (not extra or c.subject in extra)]
-    if alert.name == n.A_RULE_GROUP_SLOW:
-        texts.append(f"an aicost rule group's evaluation takes more than {spec.thresholds.rule_group_duration_share:g} "
-                     f"of its interval, for {spec.for_(alert.name)}")
     return "; ".join(texts) or f"its expression holds (see --promql), for {spec.for_(alert.name)}"
 
 

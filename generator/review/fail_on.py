@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from generator.errors import AicostError
+from generator.errors import DiffError
 from generator.review.changes import Change
 
 # policy -> (the change kinds it looks at, whether it takes a percentage, what it means)
@@ -37,19 +37,19 @@ class Policy(NamedTuple):
 
 
 def parse(text: str) -> Policy:
-    """A --fail-on value such as `budget-increase=50` or `team-removed`; AicostError naming the allowed ones."""
+    """A --fail-on value such as `budget-increase=50` or `team-removed`; DiffError naming the allowed ones."""
     name, _, pct = text.partition("=")
     allowed = ", ".join(f"{k}{'[=PCT]' if v[1] else ''}" for k, v in POLICIES.items())
     if name not in POLICIES:
-        raise AicostError(f"aicost diff: --fail-on {text!r}: unknown policy '{name}'; allowed: {allowed}")
+        raise DiffError(f"--fail-on {text!r}: unknown policy '{name}'; allowed: {allowed}")
     if pct and not POLICIES[name][1]:
-        raise AicostError(f"aicost diff: --fail-on {text!r}: '{name}' takes no percentage; allowed: {allowed}")
+        raise DiffError(f"--fail-on {text!r}: '{name}' takes no percentage; allowed: {allowed}")
     try:
         value = float(pct.rstrip("%")) if pct else None
     except ValueError:
         value = -1.0
     if value is not None and not value >= 0:
-        raise AicostError(f"aicost diff: --fail-on {text!r}: '{pct}' is not a percentage such as 50")
+        raise DiffError(f"--fail-on {text!r}: '{pct}' is not a percentage such as 50")
     return Policy(name, value)
 
 

@@ -130,4 +130,7 @@ def org_conditions(spec: Spec) -> list[Condition]:
     out.append(Condition(n.A_UNTAGGED, "warning", "",
                          f"any spend under a team the spec does not know in the last {spec.untagged_spend_window}"
                          + _for(spec, n.A_UNTAGGED)))
+    out.append(Condition(n.A_RULE_GROUP_SLOW, "warning", "",
+                         f"an aicost rule group's evaluation takes more than "
+                         f"{spec.thresholds.rule_group_duration_share:g} of its interval" + _for(spec, n.A_RULE_GROUP_SLOW)))
     return out

@@ -14,8 +14,12 @@ The flags are the ones the rules need on VictoriaMetrics (README: A second engin
 
 from __future__ import annotations
 
-import subprocess
+import json
+import time
+import urllib.request
 from pathlib import Path
+
+import yaml
 
 from generator import names as n
 from generator.errors import StackError
@@ -49,8 +53,6 @@ class SecondEngine:
 
     def start(self) -> "SecondEngine":
         """Start both and wait until they answer; the stack stops them (they join its processes)."""
-        import yaml
-
         vm_bin, vmalert_bin = self.binaries
         folder: Path = self.stack.dir
         config = folder / "victoria-metrics.yml"
@@ -76,9 +78,6 @@ class SecondEngine:
 
     def rule_errors(self) -> list[tuple[str, str, str]]:
         """(group, rule, error) of every rule vmalert failed to evaluate last time."""
-        import json
-        import urllib.request
-
         url = f"http://127.0.0.1:{self.vmalert_port}/api/v1/rules"
         try:
             groups = json.loads(urllib.request.urlopen(url, timeout=10).read())["data"]["groups"]
@@ -125,8 +124,6 @@ def run_scenario(stack, engine: SecondEngine, warm_up: float = 20, settle: float
     VictoriaMetrics starts after Prometheus: what was spent before a ledger's first evaluation is
     the backfill's business on either engine, so only the spend between the snapshots is compared.
     """
-    import time
-
     stack.traffic(20)
     time.sleep(warm_up)
     before = spend_today(stack), spend_today(engine)
