@@ -10,18 +10,7 @@ from pathlib import Path
 import click
 
 
-SPECS = click.option("--specs", "specs", default="specs", show_default=True, help="spec folder")
-OUT = click.option("--out", "out", default="rendered", show_default=True, help="rendered output folder")
-
-
-def load(specs: str):
-    """Load and check the spec folder; print its warnings. A SpecError lists every problem and exits 1."""
-    from generator.load import load_spec
-
-    spec, warnings = load_spec(specs)
-    for w in warnings:
-        click.echo(str(w), err=True)
-    return spec
+from generator.cli_common import OUT, SPECS, load  # noqa: F401 - load is used by the commands below
 
 
 def _build(specs: str) -> dict[str, bytes]:
@@ -241,59 +230,7 @@ def report(specs, prometheus_url, focus_files, csv_files, period, from_, to, fmt
     click.echo(text, nl=False)
 
 
-@main.command()
-@click.argument("base", required=False)
-@SPECS
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
-              help="markdown: for a pull-request comment")
-@click.option("--fail-on", "fail_on", multiple=True, metavar="POLICY[=PCT]",
-              help="exit 1 when a change breaks this policy, e.g. budget-increase=50, team-removed, routing, any")
-@click.option("--prometheus", "prometheus_url", help="Prometheus running the aicost rules: price changes at today's volumes")
-@click.option("--output", help="write here instead of standard output")
-def diff(base, specs, fmt, fail_on, prometheus_url, output) -> None:
-    """What a spec change means: budgets, alert levels, prices, routing, teams.
+from generator.cli_review import diff, doctor, explain  # noqa: E402 - registered below
 
-    BASE is a git revision (default: the merge base of HEAD with the default branch) or a spec
-    folder; it is compared with the spec folder as it is now, uncommitted edits included.
-    """
-    from generator.review.command import run_diff
-    from generator.review.fail_on import parse
-
-    policies = [parse(p) for p in fail_on]
-    text, broken = run_diff(base, specs, fmt, policies, prometheus_url)
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-    for line in broken:
-        click.echo(line, err=True)
-    if broken:
-        from generator.errors import DiffError
-
-        raise DiffError(f"{len(broken)} change(s) break a --fail-on policy")
-
-
-@main.command()
-@click.argument("alert")
-@SPECS
-@click.option("--team", help="the team the alert is about (every alert with a team label needs one)")
-@click.option("--prometheus", "prometheus_url", help="Prometheus running the aicost rules: today's value at each step")
-@click.option("--promql", is_flag=True, help="print each recorded series' PromQL too")
-def explain(alert, specs, team, prometheus_url, promql) -> None:
-    """An alert's chain for a team: raw metrics, recorded series, the alert, who receives it and what they read."""
-    from generator import names as n
-    from generator.catalogue import build
-    from generator.review.command import run_explain
-
-    if alert not in n.ALERTS:
-        raise click.UsageError(f"no alert '{alert}'; aicost's alerts: {', '.join(n.ALERTS)}")
-    spec = load(specs)
-    catalogue = build(spec)  # once: with thousands of teams it is most of the command's time
-    per_team = {a.per_team for a in catalogue.alerts if a.name == alert}
-    if team and team not in {t.name for t in spec.teams}:
-        raise click.UsageError(f"--team: no team '{team}' in {specs.rstrip('/')}/teams/")
-    if team and True not in per_team:
-        raise click.UsageError(f"{alert} has no team label; leave out --team")
-    if not team and False not in per_team:
-        raise click.UsageError(f"{alert} is about one team: give --team")
-    click.echo(run_explain(spec, catalogue, alert, team, prometheus_url, promql), nl=False)
+for _command in (diff, explain, doctor):
+    main.add_command(_command)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from generator import names as n
+from generator.deploy_model import Deploy, Kubernetes, Mimir, Thanos, secret_files, secret_key  # noqa: F401
 from generator.durations import seconds
 
 
@@ -49,6 +51,12 @@ class ModelPrice:
     name: str
     input_per_million: float
     output_per_million: float
+    aliases: tuple[str, ...] = ()  # the same model as vendors and proxies write it: openai/gpt-4o, gpt-4o@2024-08-06
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The model's name and its aliases: every `model` label value this price serves."""
+        return (self.name, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,18 @@ class Enforce:
 
 
 @dataclass(frozen=True)
+class TeamSources:
+    """Which source is the truth for a team's spend, and the team's names in other tools."""
+
+    api: str = n.NATIVE_SOURCE  # API spend and tokens: aicost (the library) | litellm | otel
+    gpu: tuple[str, ...] = (n.NATIVE_SOURCE,)  # GPU spend: aicost (the exporter) | opencost | vllm (tokens at transfer price)
+    litellm: tuple[str, ...] = ()  # LiteLLM team ids or aliases of this team (default: the team's name)
+    otel: tuple[str, ...] = ()  # values of the OTel source's team attribute (default: the team's name)
+    namespaces: tuple[str, ...] = ()  # Kubernetes namespaces (vLLM, DCGM, OpenCost)
+    project: str = ""  # the project of source spend that carries none (default: the team's first project)
+
+
+@dataclass(frozen=True)
 class Team:
     """One team, with its effective thresholds and only-overridden ones apart."""
 
@@ -106,6 +126,16 @@ class Team:
     thresholds: Thresholds
     overrides: tuple[tuple[str, float], ...]
     enforce: Enforce = field(default=Enforce())
+    sources: TeamSources = field(default=TeamSources())
+
+    def source_ids(self, source: str) -> tuple[str, ...]:
+        """The values that mean this team in a source's team label."""
+        return {"litellm": self.sources.litellm, "otel": self.sources.otel}.get(source, ()) or (self.name,)
+
+    @property
+    def source_project(self) -> str:
+        """The project source spend without one is booked to."""
+        return self.sources.project or self.projects[0]
 
 
 @dataclass(frozen=True)
@@ -169,6 +199,26 @@ class ScrapeTarget:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A tool whose metrics aicost maps onto its contract (README: Sources): one scrape job."""
+
+    kind: str  # litellm | otel | vllm | dcgm | opencost
+    targets: tuple[ScrapeTarget, ...]
+    bearer_token_file: str | None = None
+    team_label: str = ""  # the source's label that names the team (litellm: team_alias or team)
+    project_label: str | None = None  # the source's label that names the project, if any
+    names: str = "underscore"  # otel: underscore | utf8 (Prometheus 3 only)
+    category: str = "compute"  # opencost: the category its GPU dollars are booked to
+    transfer_prices: tuple["ModelPrice", ...] = ()  # vllm: internal dollars per 1M tokens
+    target_teams: tuple[tuple[str, str], ...] = ()  # vllm: target address -> team, for servers without a namespace
+
+    @property
+    def job(self) -> str:
+        """The scrape job's name."""
+        return n.SOURCE_JOB_PREFIX + self.kind
+
+
+@dataclass(frozen=True)
 class Smtp:
     """SMTP settings for e-mail receivers and the weekly report."""
 
@@ -177,42 +227,6 @@ class Smtp:
     auth_username: str | None
     auth_password_file: str | None
     require_tls: bool
-
-
-@dataclass(frozen=True)
-class Kubernetes:
-    """The Kubernetes target: Prometheus Operator objects, Grafana dashboards, a kustomization."""
-
-    namespace: str = "monitoring"
-    labels: tuple[tuple[str, str], ...] = ()  # on every object, e.g. release: kube-prometheus-stack
-    alertmanager: str = "config"  # config: an AlertmanagerConfig | secret: the plain config as alertmanager-<name>
-    alertmanager_name: str = "main"
-    secret_name: str = "aicost-alertmanager"  # the Secret holding the receivers' keys
-    dashboards: str = "configmap"  # configmap: for Grafana's sidecar | operator: GrafanaDashboard objects
-    grafana_instance_selector: tuple[tuple[str, str], ...] = (("dashboards", "grafana"),)
-
-
-@dataclass(frozen=True)
-class Mimir:
-    """The Mimir/Cortex target: a namespace file for mimirtool and an Alertmanager config without *_file."""
-
-    namespace: str = "aicost"
-
-
-@dataclass(frozen=True)
-class Thanos:
-    """The Thanos Ruler target: rule files with a partial response strategy."""
-
-    partial_response_strategy: str = "abort"
-
-
-@dataclass(frozen=True)
-class Deploy:
-    """Where the rendered output goes besides the plain Prometheus files (None: not rendered)."""
-
-    kubernetes: Kubernetes | None = None
-    mimir: Mimir | None = None
-    thanos: Thanos | None = None
 
 
 @dataclass(frozen=True)
@@ -249,6 +263,11 @@ class Spec:
     timing: tuple[tuple[str, Timing], ...]
     smtp: Smtp | None = field(default=None)
     deploy: Deploy = field(default=Deploy())
+    sources: tuple[Source, ...] = ()
+
+    def source(self, kind: str) -> Source | None:
+        """The configured source of that kind, if any."""
+        return next((s for s in self.sources if s.kind == kind), None)
 
     @property
     def ledger_interval_seconds(self) -> float:
@@ -267,17 +286,3 @@ class Spec:
     def team(self, name: str) -> Team:
         """The team of that name."""
         return next(t for t in self.teams if t.name == name)
-
-
-def secret_key(path: str) -> str:
-    """The key of a secret file in a Kubernetes Secret or a placeholder: its base name (one model of
-    secrets, the spec's file paths, rendered per target)."""
-    return path.rstrip("/").rsplit("/", 1)[-1]
-
-
-def secret_files(spec: Spec) -> dict[str, str]:
-    """Every secret file path of the Alertmanager configuration -> the key it becomes."""
-    paths = [v for r in spec.receivers for k, v in r.settings if k.endswith("_file") and isinstance(v, str)]
-    if spec.smtp and spec.smtp.auth_password_file:
-        paths.append(spec.smtp.auth_password_file)
-    return {p: secret_key(p) for p in sorted(set(paths))}

@@ -27,10 +27,40 @@ GUARD_STATE_AGE = "ai_guard_state_age_seconds"  # gauge: since the guard last re
 GUARD_POLL_ERRORS = "ai_guard_poll_errors_total"  # counter {reason}
 GUARD_DECISIONS = "ai_guard_decisions_total"  # counter {team, decision, reason}
 
+# --- metrics of other tools, as those tools emit them (specs' `sources`; README: Sources) ---------
+# LiteLLM proxy (litellm/types/integrations/prometheus.py): counters by team (a UUID), team_alias, model...
+LITELLM_SPEND = "litellm_spend_metric_total"
+LITELLM_INPUT_TOKENS = "litellm_input_tokens_metric_total"
+LITELLM_OUTPUT_TOKENS = "litellm_output_tokens_metric_total"
+# OpenTelemetry GenAI semantic conventions: the gen_ai.client.token.usage histogram's sum counts tokens.
+OTEL_TOKEN_USAGE_SUM = {"underscore": "gen_ai_client_token_usage_sum", "utf8": "gen_ai.client.token.usage_sum"}
+OTEL_TOKEN_TYPE = {"underscore": "gen_ai_token_type", "utf8": "gen_ai.token.type"}
+OTEL_REQUEST_MODEL = {"underscore": "gen_ai_request_model", "utf8": "gen_ai.request.model"}
+# vLLM (docs/design/metrics.md): tokens by model_name; no team, no price.
+VLLM_PROMPT_TOKENS = "vllm:prompt_tokens_total"
+VLLM_GENERATION_TOKENS = "vllm:generation_tokens_total"
+VLLM_MODEL = "model_name"
+# NVIDIA dcgm-exporter: utilization in percent by gpu, modelName and a host label (Hostname, hostname from #655).
+DCGM_GPU_UTIL = "DCGM_FI_DEV_GPU_UTIL"
+DCGM_MODEL_NAME = "modelName"
+DCGM_HOST_LABELS = ("Hostname", "hostname")
+# OpenCost (pkg/costmodel/metrics.go): GPUs allocated per container, dollars per GPU-hour per node.
+OPENCOST_GPU_ALLOCATION = "container_gpu_allocation"
+OPENCOST_GPU_HOURLY_COST = "node_gpu_hourly_cost"
+L_NAMESPACE = "namespace"
+L_NODE = "node"
+# Which source a contract series came from (absent: aicost's own library and exporter).
+L_SOURCE = "source"
+NATIVE_SOURCE = "aicost"
+SOURCES = ("litellm", "otel", "vllm", "dcgm", "opencost")
+API_SOURCES = (NATIVE_SOURCE, "litellm", "otel")  # what a team's `sources.api` may name
+GPU_SOURCES = (NATIVE_SOURCE, "opencost", "vllm")  # what a team's `sources.gpu` may name
+
 # prometheus_client appends these suffixes; rules query the exposed names.
 REQUEST_COST_BUCKET = REQUEST_COST + "_bucket"
 
 # --- labels -------------------------------------------------------------------------------
+L_NAME = "__name__"
 L_TEAM = "team"
 L_PROJECT = "project"
 L_CATEGORY = "category"
@@ -91,6 +121,7 @@ C_EXPERIMENT_BUDGET = "aicost_experiment_budget_dollars"  # {team, project}
 C_TIER_USERS = "aicost_tier_users"  # {team, tier}
 C_TIER_REVENUE = "aicost_tier_revenue_per_user_dollars"  # {team, tier}: per month
 C_TIER_PROJECT = "aicost_tier_project"  # 1 {team, tier, project}
+C_TRANSFER_PRICE = "aicost_model_transfer_price_dollars_per_token"  # {model, direction}: self-hosted (vLLM)
 C_TEAM_ENFORCE = "aicost_team_enforce"  # 1 {team, action}: what the library does past the team's budget
 
 # --- recorded series ------------------------------------------------------------------------
@@ -112,6 +143,7 @@ R_TEAM_WEEK = "team:ai_spend_dollars:increase7d"
 R_ORG_TODAY = "org:ai_spend_dollars:today"
 R_ORG_MONTH = "org:ai_spend_dollars:month_to_date"
 R_TEAM_MODEL_TOKENS_TODAY = "team_model:ai_api_tokens:today"
+R_UNPRICED_TOKENS_TODAY = "team_model:ai_api_tokens:unpriced_today"  # tokens no price covers, since 00:00 UTC
 R_TEAM_ENDPOINT_P95 = "team_endpoint:ai_request_cost_dollars:p95_5m"
 R_TEAM_ENDPOINT_P95_BASELINE = "team_endpoint:ai_request_cost_dollars:p95_7d"
 R_TEAM_TIER_COST_PER_USER = "team_tier:ai_spend_dollars:month_to_date_per_user"
@@ -156,6 +188,7 @@ A_TOKEN_BUDGET = "AITokenBudgetExceeded"
 A_TREND = "AICostTrendUp"
 A_COST_PER_USER = "AICostPerUserHigh"
 A_TRAINING = "AITrainingJobOverBudget"
+A_UNPRICED_TOKENS = "AIUnpricedTokens"
 A_UNTAGGED = "AIUntaggedSpend"
 A_DATA_MISSING = "AICostDataMissing"
 A_RULE_FAILURES = "AICostRuleFailures"
@@ -172,7 +205,7 @@ HEALTH_ALERTS = (A_RULE_FAILURES, A_RULE_GROUP_SLOW, A_RULE_GROUP_MISSED, A_SPEN
 ALERTS = (
     A_DAILY_EXCEEDED, A_DAILY_WARNING, A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING,
     A_MONTHLY_FORECAST, A_ORG_EXCEEDED, A_ANOMALY, A_GPU_IDLE, A_COST_PER_REQUEST,
-    A_TOKEN_BUDGET, A_TREND, A_COST_PER_USER, A_TRAINING, A_UNTAGGED, A_DATA_MISSING, *HEALTH_ALERTS,
+    A_TOKEN_BUDGET, A_TREND, A_COST_PER_USER, A_TRAINING, A_UNPRICED_TOKENS, A_UNTAGGED, A_DATA_MISSING, *HEALTH_ALERTS,
     A_BUDGET_GUARD, A_GUARD_STALE,
 )
 SEVERITIES = ("critical", "warning", "info")
@@ -192,6 +225,7 @@ GRAFANA_PROVISIONING_DIR = "grafana/provisioning"
 EXPORTER_JOB = "aicost-exporter"
 PROMETHEUS_JOB = "aicost-prometheus"  # Prometheus scraping itself: the health alerts read its rule metrics
 APP_JOB = "aicost-apps"
+SOURCE_JOB_PREFIX = "aicost-source-"  # + the source's name: one scrape job per configured source
 
 OVERVIEW_DASHBOARD = "AI Cost Overview"
 TEAM_DASHBOARD = "AI Cost: Team"  # one dashboard with a `team` variable; alerts link to it

@@ -23,6 +23,7 @@ ALERT_FOR_DEFAULTS = {
     n.A_TREND: "1h",
     n.A_COST_PER_USER: "1h",
     n.A_TRAINING: "15m",
+    n.A_UNPRICED_TOKENS: "15m",
     n.A_UNTAGGED: "30m",
     n.A_DATA_MISSING: "0m",  # the silence window is in the expression (silence_window)
     n.A_RULE_FAILURES: "5m",

@@ -46,3 +46,16 @@ def range_query(url: str, promql: str, start: float, end: float, step: float, ti
     """The result matrix of a range query: series with `values` [[unix seconds, "value"], ...]."""
     params = {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:.3f}"}
     return _get(url, "query_range", params, promql, timeout)
+
+
+def api_data(url: str, path: str, timeout: float = 10) -> dict | list:
+    """The `data` of another read-only API answer (targets, rules, status/flags)."""
+    try:
+        doc = json.loads(urllib.request.urlopen(f"{url.rstrip('/')}/api/v1/{path}", timeout=timeout).read())
+    except urllib.error.HTTPError as exc:
+        raise PrometheusUnavailable(f"{url}: Prometheus answered {exc.code} to /api/v1/{path}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise PrometheusUnavailable(f"{url}: cannot reach Prometheus ({getattr(exc, 'reason', exc)})") from None
+    if not isinstance(doc, dict) or doc.get("status") != "success" or "data" not in doc:
+        raise PrometheusUnavailable(f"{url}: not a Prometheus answer to /api/v1/{path}")
+    return doc["data"]

@@ -31,6 +31,19 @@ def sel(metric: str, **matchers: str) -> str:
     return f"{metric}{{{inner}}}"
 
 
+_RE2_SPECIAL = set("\\.+*?()|[]{}^$")
+
+
+def regex_escape(value: str) -> str:
+    """A literal inside an RE2 regex (label matchers and relabel regexes)."""
+    return "".join("\\" + c if c in _RE2_SPECIAL else c for c in value)
+
+
+def alternatives(values) -> str:
+    """An alternation of literals, sorted (matchers and relabel regexes are anchored)."""
+    return "|".join(regex_escape(v) for v in sorted(values))
+
+
 def labels(*names: str) -> str:
     """A label list as written inside by (...) or on (...)."""
     return ", ".join(names)

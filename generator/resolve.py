@@ -6,6 +6,7 @@ so each step reads defensively and skips what it cannot check, instead of crashi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from generator import model as m
@@ -15,6 +16,7 @@ from generator.errors import Problems
 from generator.policy import ALERT_FOR_DEFAULTS, TIMING_DEFAULTS
 from generator.spec import schema
 from generator.spec.deploy import check_secret_keys, resolve_deploy
+from generator.spec.sources import check_source_names, resolve_sources, resolve_team_sources
 from generator.spec.files import TOP_FILES, SpecFiles, read_spec_files
 from generator.spec.types import Ctx, dotted
 from generator.spec.yamlload import Document
@@ -108,7 +110,7 @@ def _tiers(d: dict, projects: tuple, ctx: Ctx) -> tuple[m.UserTier, ...]:
 
 
 def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], receivers: set[str],
-          default_receiver: str, problems: Problems) -> m.Team | None:
+          default_receiver: str, configured: set[str], problems: Problems) -> m.Team | None:
     ctx = Ctx(doc, problems, ("teams", name))
     overrides = {k: v for k, v in _map(d["thresholds"]).items() if v is not None}
     effective = _thresholds({**org_t, **overrides})
@@ -125,6 +127,7 @@ def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], rece
                                  f"defined: {', '.join(sorted(receivers))}")
     projects = tuple(d["projects"] or ())
     tiers = _tiers(d, projects, ctx)
+    sources = resolve_team_sources(d.get("sources"), projects, configured, ctx)
     if any(d.get(k) is None for k in ("owner", "cost_center", "environment")) or not projects \
             or budget.get("daily") is None or budget.get("monthly") is None:
         return None  # the schema has reported what is missing or refused
@@ -137,7 +140,7 @@ def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], rece
         training_default_budget=training.get("default_budget"),
         experiments=tuple(sorted(_map(training.get("experiments")).items())),
         user_tiers=tiers, receiver=d["receiver"] or default_receiver, thresholds=effective,
-        overrides=tuple(sorted(overrides.items())), enforce=_enforce(d, projects, ctx),
+        overrides=tuple(sorted(overrides.items())), enforce=_enforce(d, projects, ctx), sources=sources,
     )
 
 
@@ -192,23 +195,24 @@ def _intervals(spec: SpecFiles, problems: Problems) -> None:
         ctx.error(("untagged_spend_window",), f"{given['untagged_spend_window']} must be at least the evaluation interval")
 
 
+def _target(t, ctx: Ctx, where: tuple) -> m.ScrapeTarget:
+    """A scrape target from its shorthand (host:port) or full form; TLS needs https."""
+    if isinstance(t, str):
+        return m.ScrapeTarget(t)
+    tls, auth = _map(t["tls"]), _map(t["basic_auth"])
+    if tls and t["scheme"] != "https":
+        ctx.error(where + ("scheme",), "tls settings need scheme: https")
+    if bool(tls.get("cert_file")) != bool(tls.get("key_file")):
+        ctx.error(where + ("tls",), "cert_file and key_file go together (a client certificate and its key)")
+    return m.ScrapeTarget(t["target"], t["scheme"] or "http",
+                          m.Tls(**{k: v for k, v in tls.items() if v is not None}) if tls else None,
+                          m.BasicAuth(auth["username"], auth["password_file"]) if auth else None)
+
+
 def _targets(spec: SpecFiles, key: str, problems: Problems) -> tuple[m.ScrapeTarget, ...]:
-    """Scrape targets from their shorthand (host:port) or full form; TLS needs https."""
+    """The scrape targets of one org.yaml list."""
     ctx = Ctx(spec.docs["org.yaml"], problems)
-    out = []
-    for i, t in enumerate(spec.data["org.yaml"].get(key) or ()):
-        if isinstance(t, str):
-            out.append(m.ScrapeTarget(t))
-            continue
-        tls, auth = _map(t["tls"]), _map(t["basic_auth"])
-        if tls and t["scheme"] != "https":
-            ctx.error((key, i, "scheme"), "tls settings need scheme: https")
-        if bool(tls.get("cert_file")) != bool(tls.get("key_file")):
-            ctx.error((key, i, "tls"), "cert_file and key_file go together (a client certificate and its key)")
-        out.append(m.ScrapeTarget(t["target"], t["scheme"] or "http",
-                                  m.Tls(**{k: v for k, v in tls.items() if v is not None}) if tls else None,
-                                  m.BasicAuth(auth["username"], auth["password_file"]) if auth else None))
-    return tuple(out)
+    return tuple(_target(t, ctx, (key, i)) for i, t in enumerate(spec.data["org.yaml"].get(key) or ()))
 
 
 def _timing(alerting: dict) -> tuple[tuple[str, m.Timing], ...]:
@@ -242,7 +246,7 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
         exporter_targets=targets["exporter_targets"], app_targets=targets["app_targets"],
         alertmanager_targets=tuple(org["alertmanager_targets"] or ()),
         prometheus_self_target=org["prometheus_self_target"],
-        models=tuple(m.ModelPrice(k, v["input_per_million"], v["output_per_million"])
+        models=tuple(m.ModelPrice(k, v["input_per_million"], v["output_per_million"], tuple(v["aliases"] or ()))
                      for k, v in sorted(prices["models"].items())),
         gpus=tuple(m.GpuPrice(k, v["hourly"], tuple(v["nvml_names"] or (k,))) for k, v in sorted(prices["gpus"].items())),
         teams=tuple(teams), receivers=receivers, default_receiver=default_receiver, routes=routes,
@@ -273,14 +277,19 @@ def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
     routes = _routes(spec, rnames, problems)
     if alerting.get("smtp") is None and any(r.kind == "email" for r in receivers):
         al_ctx.error(("smtp",), "missing; e-mail receivers need smtp settings (smarthost, from)")
-    priced = set(_map(prices.get("models")))
+    priced = {alias for name, p in _map(prices.get("models")).items() for alias in (name, *(_map(p).get("aliases") or ()))}
+    org_ctx = Ctx(spec.docs["org.yaml"], problems)
+    sources = resolve_sources(org.get("sources"), lambda t: _target(t, org_ctx, ("sources",)), org_ctx)
+    configured = {s.kind for s in sources}
     teams = [t for name, (doc, d) in sorted(spec.teams.items())
-             if (t := _team(name, doc, d, org_t, priced, rnames, default_receiver, problems)) is not None]
+             if (t := _team(name, doc, d, org_t, priced, rnames, default_receiver, configured, problems)) is not None]
     _org_budget_warnings(spec, teams, problems)
     targets = {key: _targets(spec, key, problems) for key in ("exporter_targets", "app_targets")}
     _intervals(spec, problems)
     problems.raise_if_errors()
-    model = _model(spec, org_t, required, receivers, default_receiver, routes, teams, targets)
-    check_secret_keys(model, Ctx(spec.docs["org.yaml"], problems))
+    model = replace(_model(spec, org_t, required, receivers, default_receiver, routes, teams, targets), sources=sources)
+    check_secret_keys(model, org_ctx)
+    check_source_names(model, org_ctx, Ctx(spec.docs["prices.yaml"], problems),
+                       lambda t: Ctx(spec.teams[t.name][0], problems, ("teams", t.name)))
     problems.raise_if_errors()
     return model, problems.warnings

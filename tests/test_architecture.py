@@ -18,15 +18,16 @@ from conftest import ROOT
 
 LAYERS = [
     ("generator.names", "generator.durations", "generator.errors", "generator.policy", "generator"),
-    ("generator.model",),
+    ("generator.model", "generator.deploy_model"),
     ("generator.spec",),
     ("generator.resolve", "generator.load"),
     ("generator.promql", "generator.catalogue"),
     ("generator.render", "generator.output"),
     ("generator.build",),
     ("exporter",),
-    ("generator.prometheus_api", "generator.report", "generator.stack", "generator.backfill", "generator.review"),
-    ("generator.cli", "generator.__main__"),
+    ("generator.prometheus_api", "generator.report", "generator.stack", "generator.backfill", "generator.review", "generator.doctor"),
+    ("generator.cli_common",),
+    ("generator.cli", "generator.cli_review", "generator.__main__"),
 ]
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60

@@ -21,10 +21,9 @@ def _alert_rules(spec) -> list[dict]:
     return [r for data in rule_files(spec).values() for g in data["groups"] for r in g["rules"] if "alert" in r]
 
 
-@pytest.fixture(scope="module")
-def rendered_minimal(tmp_path_factory) -> Path:
-    spec, _ = load_model(FIXTURES / "minimal" / "specs")
-    out = tmp_path_factory.mktemp("minimal") / "rendered"
+def _rendered(fixture: str, tmp_path: Path) -> Path:
+    spec, _ = load_model(FIXTURES / fixture / "specs")
+    out = tmp_path / "rendered"
     write_tree(rendered_files(spec), out)
     return out
 
@@ -54,15 +53,31 @@ def test_generated_edge_tests_pass_for_the_bundled_specs(tmp_path):
     per_team = {"daily-budget-exceeded", "daily-budget-warning", "monthly-budget-exceeded", "monthly-budget-warning",
                 "monthly-budget-forecast", "gpu-idle", "cost-per-request", "cost-trend", "cost-anomaly-warning",
                 "cost-anomaly-critical", "cost-anomaly-drop", "token-budget", "cost-per-user", "training-budget", "budget-guard-block",
-                "budget-guard-throttle"}
+                "budget-guard-throttle", "unpriced-tokens"}
     assert {f.stem for f in files} == per_team | {"org", "constants", "health"}
     found = failures(_generated_in_both_orders(ROOT / "rendered", tmp_path))
     assert not found, "\n".join(found)[:20000]
 
 
 @pytest.mark.tools
-def test_generated_edge_tests_pass_for_the_minimal_specs(rendered_minimal, tmp_path):
-    found = failures(_generated_in_both_orders(rendered_minimal, tmp_path))
+def test_generated_edge_tests_pass_for_the_minimal_specs(tmp_path):
+    found = failures(_generated_in_both_orders(_rendered("minimal", tmp_path), tmp_path / "run"))
+    assert not found, "\n".join(found)[:20000]
+
+
+# The files whose input series change with a team's sources (the others feed recorded series).
+SOURCE_SENSITIVE = ("sources", "daily-budget-exceeded", "org", "unpriced-tokens", "health")
+
+
+@pytest.mark.tools
+def test_generated_tests_of_every_source_pass(tmp_path):
+    """Every source at once: sources.yml (each source's series as they land, the spend today to the cent)
+    and the scenarios whose raw series land from each team's truth source."""
+    rendered = _rendered("sources", tmp_path)
+    shutil.copytree(rendered / names.RULES_DIR, tmp_path / "run" / "rules")
+    (tmp_path / "run" / "tests").mkdir()
+    files = [rendered / names.RULE_TESTS_DIR / f"{stem}.yml" for stem in SOURCE_SENSITIVE]
+    found = failures([p for f in files for p in in_both_orders(f, tmp_path / "run" / "tests")])
     assert not found, "\n".join(found)[:20000]
 
 

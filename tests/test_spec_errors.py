@@ -23,7 +23,7 @@ CASES = [
     ("a typo in a key is an error with a suggestion",
      {"teams/search.yaml": TEAM + "theshold:\n  budget_warning: 0.5\n"},
      ["specs/teams/search.yaml:7: teams.search.theshold: unknown key 'theshold'; did you mean 'thresholds'? "
-      "allowed: budget, cost_center, enforce, environment, owner, projects, receiver, thresholds, token_budgets, training, user_tiers"]),
+      "allowed: budget, cost_center, enforce, environment, owner, projects, receiver, sources, thresholds, token_budgets, training, user_tiers"]),
     ("throttling needs a rate, and exemptions name the team's own projects",
      {"teams/search.yaml": TEAM + "enforce:\n  mode: throttle\n  exempt_projects: [chat]\n  on_stale: maybe\n"},
      ["specs/teams/search.yaml:7: teams.search.enforce.per_minute: missing; mode throttle needs the calls a minute it "
@@ -72,7 +72,7 @@ CASES = [
      ["specs/teams/search.yaml:7: teams.search.x: YAML tag tag:yaml.org,2002:python/object:os.system is not allowed; "
       "a spec holds plain maps, lists and scalars",
       "specs/teams/search.yaml:7: teams.search.x: unknown key 'x'; allowed: budget, cost_center, enforce, environment, owner, "
-      "projects, receiver, thresholds, token_budgets, training, user_tiers"]),
+      "projects, receiver, sources, thresholds, token_budgets, training, user_tiers"]),
     ("warning must be below critical",
      {"teams/search.yaml": TEAM + "thresholds:\n  budget_warning: 1.2\n"},
      ["specs/teams/search.yaml:8: teams.search.thresholds.budget_warning: 1.2 must be below budget_exceeded (1) "
@@ -99,7 +99,7 @@ CASES = [
      ["specs/alerting.yaml:7: routes[0].alerts[0]: 'AIGpuIdle' is not allowed; expected one of: AIDailyBudgetExceeded, "
       "AIDailyBudgetWarning, AIMonthlyBudgetExceeded, AIMonthlyBudgetWarning, AIMonthlyBudgetForecast, AIOrgBudgetExceeded, "
       "AICostAnomaly, AIGPUIdle, AICostPerRequestHigh, AITokenBudgetExceeded, AICostTrendUp, AICostPerUserHigh, "
-      "AITrainingJobOverBudget, AIUntaggedSpend, AICostDataMissing, AICostRuleFailures, AICostRuleGroupSlow, "
+      "AITrainingJobOverBudget, AIUnpricedTokens, AIUntaggedSpend, AICostDataMissing, AICostRuleFailures, AICostRuleGroupSlow, "
       "AICostRuleGroupMissedEvaluations, AICostSpendStale, AICostConstantsMissing, AIBudgetGuardStale"]),
     ("a secret value instead of a file is refused",
      {"alerting.yaml": "receivers:\n  chat:\n    slack:\n      channel: '#x'\n      api_url: https://hooks.slack.com/T0/B0/xyz\n"

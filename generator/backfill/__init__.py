@@ -26,7 +26,7 @@ from typing import Callable
 
 from generator import durations
 from generator import names as n
-from generator.catalogue.records.ledger import dollar_increment, inline_prices, token_increment
+from generator.catalogue.records.ledger import dollar_increment, inline_prices, inline_transfer_prices, token_increment
 from generator.model import Spec
 
 DAY = 86400
@@ -67,7 +67,7 @@ def period_end(spec: Spec, start: float, first_live: float | None, now: float) -
 
 def _dollars(spec: Spec, window: float | None = None) -> str:
     """The dollar entries with the token entries and the prices inlined: neither was recorded then."""
-    return dollar_increment(spec, token_increment(spec, window), inline_prices(spec), window)
+    return dollar_increment(spec, token_increment(spec, window), inline_prices(spec), window, inline_transfer_prices(spec))
 
 
 def _collect(result: list, out: dict) -> dict:

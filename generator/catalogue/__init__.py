@@ -15,7 +15,7 @@ from generator.catalogue.alert import Alert, enrich
 from generator.catalogue.alerts import anomaly, budget, health, infra, usage
 from generator.catalogue.records.calendar import day_rules, month_rules
 from generator.catalogue.records.constants import Constant, constants
-from generator.catalogue.records.ledger import ledger_rules, price_rules
+from generator.catalogue.records.ledger import ledger_rules, price_rules, transfer_price_rules
 from generator.catalogue.records.signals import signal_rules
 from generator.catalogue.records.usage import usage_rules
 from generator.model import Spec
@@ -62,7 +62,7 @@ def alerts_of(spec: Spec) -> tuple[Alert, ...]:
 def build(spec: Spec) -> Catalogue:
     """The catalogue of a spec: each group's recording rules, then the enriched alerts that read them."""
     alerts = alerts_of(spec)
-    spend = [*price_rules(spec), *ledger_rules(spec), *day_rules(spec), *month_rules(spec), *signal_rules(spec)]
+    spend = [*price_rules(spec), *transfer_price_rules(spec), *ledger_rules(spec), *day_rules(spec), *month_rules(spec), *signal_rules(spec)]
     # The constants at least every minute whatever the interval (a 5m interval must not leave a
     # restarted Prometheus without budgets for 5 minutes), and no slower than the ledger: a group's
     # first evaluation waits for its slot in the interval, up to one interval after a start.

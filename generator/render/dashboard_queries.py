@@ -63,6 +63,11 @@ def idle_gpus(threshold: float) -> dict[str, str]:
     }
 
 
+def unpriced_tokens() -> str:
+    """Today's tokens of models no price covers, by team and model (never silently $0)."""
+    return f"{n.R_UNPRICED_TOKENS_TODAY} > 0"
+
+
 def team_stat(metric: str) -> str:
     """One of the team's recorded totals."""
     return f"sum({metric}{{{TEAM_MATCHER}}})"

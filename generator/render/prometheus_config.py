@@ -6,6 +6,7 @@ import hashlib
 
 from generator import names as n
 from generator.model import Spec, ScrapeTarget
+from generator.render.scrape_sources import source_relabels, target_labels
 
 
 def _connection(t: ScrapeTarget) -> dict:
@@ -21,7 +22,16 @@ def _connection(t: ScrapeTarget) -> dict:
     return out
 
 
-def _jobs(job: str, targets: tuple[ScrapeTarget, ...], base: dict) -> list[dict]:
+def _static(addresses: list[str], labels_of: dict[str, dict[str, str]]) -> list[dict]:
+    """static_configs: the addresses, with a group of their own for those that carry static labels."""
+    groups: dict[tuple, list[str]] = {}
+    for a in addresses:
+        groups.setdefault(tuple(sorted(labels_of.get(a, {}).items())), []).append(a)
+    return [{"targets": addrs, **({"labels": dict(labels)} if labels else {})} for labels, addrs in groups.items()]
+
+
+def _jobs(job: str, targets: tuple[ScrapeTarget, ...], base: dict,
+          labels_of: dict[str, dict[str, str]] | None = None) -> list[dict]:
     """One scrape config per distinct connection; all of them keep the job label `job`.
 
     Prometheus sets connection settings per scrape config and refuses two configs of one job
@@ -36,7 +46,7 @@ def _jobs(job: str, targets: tuple[ScrapeTarget, ...], base: dict) -> list[dict]
     out = []
     for i, (key, (conn, addresses)) in enumerate(groups.items()):
         name = job if i == 0 else f"{job}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
-        cfg = {"job_name": name, **base, **conn, "static_configs": [{"targets": addresses}]}
+        cfg = {"job_name": name, **base, **conn, "static_configs": _static(addresses, labels_of or {})}
         if name != job:
             cfg["relabel_configs"] = [{"target_label": "job", "replacement": job}]
         out.append(cfg)
@@ -50,6 +60,11 @@ def render_prometheus_config(spec: Spec) -> dict:
     scrape = _jobs(n.EXPORTER_JOB, spec.exporter_targets, {"honor_labels": True, "scrape_interval": spec.scrape_interval})
     if spec.app_targets:
         scrape += _jobs(n.APP_JOB, spec.app_targets, {"scrape_interval": spec.scrape_interval})
+    for source in spec.sources:
+        base = {"scrape_interval": spec.scrape_interval, "metric_relabel_configs": source_relabels(source, spec)}
+        if source.bearer_token_file:
+            base["authorization"] = {"type": "Bearer", "credentials_file": source.bearer_token_file}
+        scrape += _jobs(source.job, source.targets, base, target_labels(source))
     # Prometheus' own rule-group metrics, for aicost's health alerts (AICostRuleGroupSlow...).
     scrape.append({"job_name": n.PROMETHEUS_JOB, "scrape_interval": spec.scrape_interval,
                    "static_configs": [{"targets": [spec.prometheus_self_target]}]})

@@ -104,7 +104,8 @@ def _team(old: Team, new: Team, old_spec: Spec, new_spec: Spec) -> list[Change]:
         out.append(Change(s, "token-budget", text, a, b))
     conditions = lambda spec, t: [c for c in team_conditions(spec, t) if c.alert != n.A_TOKEN_BUDGET]  # noqa: E731
     out += _conditions(s, conditions(old_spec, old), conditions(new_spec, new))
-    out += _settings(s, old, new, ("receiver", "owner", "cost_center", "environment", "projects", "enforce"))
+    out += _settings(s, old, new, ("receiver", "owner", "cost_center", "environment", "projects", "enforce",
+                                      "sources"))
     return out
 
 
@@ -133,7 +134,7 @@ def _teams(old: Spec, new: Spec) -> list[Change]:
 ORG_FIELDS = ("org_name", "required_tags", "evaluation_interval", "scrape_interval", "spend_lookback",
               "untagged_spend_window", "training_window", "silence_window", "finance_emails", "exporter_targets",
               "app_targets", "alertmanager_targets", "prometheus_self_target", "runbook_base_url", "grafana_url",
-              "datasource_url", "datasource_uid", "default_receiver", "smtp", "deploy")
+              "datasource_url", "datasource_uid", "default_receiver", "smtp", "deploy", "sources")
 
 
 def _org(old: Spec, new: Spec) -> list[Change]:
@@ -173,6 +174,7 @@ def _prices(old: Spec, new: Spec) -> list[Change]:
             out += [_number(PRICES, "price-change", f"model {name} {d}", getattr(a, f"{d}_per_million"),
                             getattr(b, f"{d}_per_million"), lambda x: f"${x:,.4g}", " per 1M tokens")
                     for d in n.DIRECTIONS if getattr(a, f"{d}_per_million") != getattr(b, f"{d}_per_million")]
+            out += _settings(PRICES, a, b, ("aliases",), f"model {name} ")
     before, after = {g.name: g for g in old.gpus}, {g.name: g for g in new.gpus}
     for name in sorted(before.keys() | after.keys()):
         a, b = before.get(name), after.get(name)

@@ -63,6 +63,7 @@ MEANINGS = {
     n.R_TEAM_TODAY: "the team's spend since 00:00 UTC",
     n.R_ORG_TODAY: "the organisation's spend since 00:00 UTC",
     n.R_TEAM_MODEL_TOKENS_TODAY: "tokens used since 00:00 UTC, per team and model",
+    n.R_UNPRICED_TOKENS_TODAY: "today's tokens of models no price (or alias) in prices.yaml covers: not in any spend",
     n.R_TPC_MONTH: "spend since the 1st of the month (UTC), per team, project and category",
     n.R_TEAM_MONTH: "the team's spend since the 1st of the month (UTC)",
     n.R_ORG_MONTH: "the organisation's spend since the 1st of the month (UTC)",

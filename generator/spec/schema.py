@@ -9,22 +9,20 @@ from generator import names
 from generator.model import Thresholds
 from generator.policy import ALERT_FOR_DEFAULTS, FIXED_FOR
 from generator.spec.types import (
-    EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE, NAME_RE, NAME_RULE, PATH_RE,
+    EMAIL_RE, LABEL_NAME_RE, LABEL_VALUE_RE, LABEL_VALUE_RULE,
     Bool, Field, ListOf, MapOf, Num, Obj, Str,
 )
-from generator.spec.values import Duration, HostPort, OneOf, Url
+from generator.spec.sources_schema import (
+    HOST_PORT, NAME, PRICE, SECRET_FILE, SOURCES, TARGET, TEAM_SOURCES, target_address,
+)
+from generator.spec.values import Duration, Url
 
-NAME = Str(NAME_RE, NAME_RULE)
 LABEL_VALUE = Str(LABEL_VALUE_RE, LABEL_VALUE_RULE)
 EMAIL = Str(EMAIL_RE, "an e-mail address such as lead@example.com")
 DURATION = Duration()
 POSITIVE_DURATION = Duration(positive=True)
 URL = Url()
-HOST_PORT = HostPort()
-SECRET_FILE = Str(PATH_RE, "an absolute path to a file holding the secret (secrets never go in the spec)")
-FILE = Str(PATH_RE, "an absolute path on the Prometheus host")
 POSITIVE = Num(0, exclusive=True)
-NON_NEGATIVE = Num(0)
 
 def _thresholds() -> dict:
     """name -> (type, default, description), from the model's one definition of the thresholds."""
@@ -50,28 +48,6 @@ def thresholds_obj(team: bool) -> Obj:
     return Obj(fields, description="threshold overrides for this team" if team else "thresholds, with the seed's defaults")
 
 
-
-def target_address(target) -> str:
-    """host:port of a scrape target in either form."""
-    return target["target"] if isinstance(target, dict) else target
-
-
-# A scrape target: "host:port", or a map when the target needs HTTPS or basic auth.
-TARGET = OneOf(HOST_PORT, Obj({
-    "target": Field(HOST_PORT, required=True),
-    "scheme": Field(Str(choices=("http", "https")), default="http"),
-    "tls": Field(Obj({
-        "ca_file": Field(FILE, description="CA certificate that signed the target's certificate"),
-        "cert_file": Field(FILE, description="client certificate, with key_file"),
-        "key_file": Field(SECRET_FILE, description="client key, with cert_file"),
-        "server_name": Field(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), description="name to verify the certificate against"),
-        "insecure_skip_verify": Field(Bool(), default=False),
-    }), description="TLS settings (scheme: https)"),
-    "basic_auth": Field(Obj({
-        "username": Field(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), required=True),
-        "password_file": Field(SECRET_FILE, required=True),
-    }), description="HTTP basic auth; the password only as a file"),
-}), what="host:port, or a map with target, scheme, tls, basic_auth")
 
 # The guard's alert has a fixed route of its own (no route of the spec can catch it).
 ROUTABLE_ALERTS = tuple(a for a in names.ALERTS if a != names.A_BUDGET_GUARD)
@@ -158,12 +134,15 @@ ORG_FILE = Obj({
                                     description="this Prometheus' own address: it scrapes itself (job aicost-prometheus) "
                                                 "so that aicost's health alerts see its rule evaluations"),
     "deploy": Field(DEPLOY, default={}),
+    "sources": Field(SOURCES, default={}),
 })
 
 PRICES_FILE = Obj({
     "models": Field(MapOf(Obj({
-        "input_per_million": Field(NON_NEGATIVE, required=True, description="dollars per 1M input tokens"),
-        "output_per_million": Field(NON_NEGATIVE, required=True, description="dollars per 1M output tokens"),
+        **PRICE,
+        "aliases": Field(ListOf(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), unique=True), default=(),
+                         description="the same model as vendors and proxies write it (openai/gpt-4o, "
+                                     "claude-3-5-sonnet@20240620): one price serves them all"),
     })), required=True, description="API model prices"),
     "gpus": Field(MapOf(Obj({
         "hourly": Field(POSITIVE, required=True, description="dollars per GPU-hour"),
@@ -251,6 +230,7 @@ TEAM_FILE = Obj({
         "exempt_endpoints": Field(ListOf(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), unique=True), default=(),
                                   description="endpoints never blocked (a production incident must not be stopped)"),
     }), default={}, description="budget enforcement by the instrumentation library (default: notify only)"),
+    "sources": Field(TEAM_SOURCES, default={}),
 })
 
 FILES = {"org.yaml": ORG_FILE, "prices.yaml": PRICES_FILE, "alerting.yaml": ALERTING_FILE, "teams/<team>.yaml": TEAM_FILE}

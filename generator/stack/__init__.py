@@ -21,9 +21,10 @@ from pathlib import Path
 
 from generator import names as n
 from generator.errors import StackError
-from generator.model import Spec, ScrapeTarget
+from generator.model import ScrapeTarget, Source, Spec
 from generator.output import serialise, write_tree
 from generator.prometheus_api import instant_query
+from generator.stack.exposition import StaticExposition
 from generator.stack.sink import WebhookSink
 
 PROMETHEUS = "prometheus"
@@ -58,13 +59,21 @@ class Ports:
     sink: int = field(default_factory=free_port)
 
 
-def fast_model(spec: Spec, ports: Ports, interval: str = "1s") -> Spec:
+def _local_source(source: Source, port: int) -> Source:
+    """A source scraped from the stack's static exposition of it: one target, the first target's team."""
+    address = f"127.0.0.1:{port}"
+    return replace(source, targets=(ScrapeTarget(address),),
+                   target_teams=tuple((address, team) for _, team in source.target_teams[:1]))
+
+
+def fast_model(spec: Spec, ports: Ports, interval: str = "1s", source_ports: dict[str, int] | None = None) -> Spec:
     """The spec with loopback targets and a speed-up: short scrape/evaluation intervals, `for: 0s`.
 
     The health alerts keep ten seconds: in the first second the raw spend is scraped before the
     ledger has recorded anything, which is not a stale ledger.
     """
-    return replace(spec, exporter_targets=(ScrapeTarget(f"127.0.0.1:{ports.exporter}"),),
+    sources = tuple(_local_source(s, (source_ports or {})[s.kind]) for s in spec.sources if s.kind in (source_ports or {}))
+    return replace(spec, sources=sources, exporter_targets=(ScrapeTarget(f"127.0.0.1:{ports.exporter}"),),
                    app_targets=(ScrapeTarget(f"127.0.0.1:{ports.app}"),),
                    alertmanager_targets=(f"127.0.0.1:{ports.alertmanager}",), evaluation_interval=interval,
                    prometheus_self_target=f"127.0.0.1:{ports.prometheus}",
@@ -120,15 +129,18 @@ class Stack:
     """Renders the spec into a temporary folder and runs every part on 127.0.0.1."""
 
     def __init__(self, spec: Spec, ports: Ports | None = None, simulate: int = 4, interval: str = "1s",
-                 omit: tuple[str, ...] = ()):
+                 omit: tuple[str, ...] = (), expositions: dict[str, str] | None = None):
         self.ports = ports or Ports()
+        # Each configured source's scrape job reads a static exposition of that tool on a port of its own.
+        self.expositions = {kind: (free_port(), text) for kind, text in sorted((expositions or {}).items())}
+        self.servers: list = []
         for name, port in vars(self.ports).items():
             if not port_free(port):
                 raise StackError(f"port {port} ({name}) is already in use on 127.0.0.1; choose another with --{name}-port")
         self._binaries = (find_binary(PROMETHEUS), find_binary(ALERTMANAGER))
         self.simulate = simulate
         self.omit = omit  # rendered files left out, to break the stack on purpose (the health test)
-        self.spec = fast_model(spec, self.ports, interval)
+        self.spec = fast_model(spec, self.ports, interval, {k: port for k, (port, _) in self.expositions.items()})
         self.procs: list[tuple[str, subprocess.Popen]] = []
         self.sink: WebhookSink | None = None
         self.app = None
@@ -157,6 +169,7 @@ class Stack:
         from exporter.simulate import SimulatedGpus
 
         self.dir = Path(tempfile.mkdtemp(prefix="aicost-stack-"))
+        self._serve_expositions()
         out = self.dir / "rendered"
         write_tree(self._files(), out)
         self.sink = WebhookSink(self.ports.sink)
@@ -186,6 +199,18 @@ class Stack:
             wait_http(url, dict(self.procs)[name], name)
         self._wait_scraped()
         return self
+
+    def _serve_expositions(self) -> None:
+        """Each source's static exposition on its port; a source with a bearer token file gets one that is checked."""
+        token, token_file = "aicost-stack-token", self.dir / "source-token"
+        token_file.write_text(token)
+        sources = []
+        for source in self.spec.sources:
+            port, text = self.expositions[source.kind]
+            needs = source.bearer_token_file is not None
+            self.servers.append(StaticExposition(port, text, token if needs else None))
+            sources.append(replace(source, bearer_token_file=str(token_file)) if needs else source)
+        self.spec = replace(self.spec, sources=tuple(sources))
 
     def _wait_scraped(self, timeout: float = 30) -> None:
         """Ready is not scraped: wait until both jobs have been scraped, so that every counter's
@@ -254,6 +279,9 @@ class Stack:
         if self.sink is not None:
             self.sink.close()
             self.sink = None
+        for server in self.servers:
+            server.close()
+        self.servers.clear()
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None

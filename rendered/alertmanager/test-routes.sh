@@ -121,6 +121,11 @@ check slack-chatbot alertname=AITrainingJobOverBudget severity=warning team=chat
 check slack-platform alertname=AITrainingJobOverBudget severity=warning team=data
 check slack-ml-platform alertname=AITrainingJobOverBudget severity=warning team=ml-platform
 check slack-search alertname=AITrainingJobOverBudget severity=warning team=search
+check slack-platform alertname=AIUnpricedTokens severity=warning
+check slack-chatbot alertname=AIUnpricedTokens severity=warning team=chatbot
+check slack-platform alertname=AIUnpricedTokens severity=warning team=data
+check slack-ml-platform alertname=AIUnpricedTokens severity=warning team=ml-platform
+check slack-search alertname=AIUnpricedTokens severity=warning team=search
 check slack-platform alertname=AIUntaggedSpend severity=warning
 echo "amtool routing tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -58,7 +58,8 @@ def _silent_team(spec: Spec) -> Alert:
 
 def _exporter_down(spec: Spec) -> Alert:
     window = spec.silence_window
-    up = f'up{{{n.L_JOB}=~"{n.EXPORTER_JOB}|{n.APP_JOB}"}}'
+    jobs = "|".join((n.EXPORTER_JOB, n.APP_JOB, *(s.job for s in spec.sources)))
+    up = f'up{{{n.L_JOB}=~"{jobs}"}}'
     return Alert(
         n.A_DATA_MISSING, "warning",
         f"max_over_time({up}[{window}] offset 1ms) == 0",

@@ -1,4 +1,4 @@
-"""Usage alerts: cost per request, daily token budgets, cost per user of a tier, training experiments."""
+"""Usage alerts: cost per request, daily token budgets, unpriced tokens, cost per user of a tier, training experiments."""
 
 from __future__ import annotations
 
@@ -32,6 +32,17 @@ def _tokens(spec: Spec) -> Alert:
     )
 
 
+def _unpriced_tokens(spec: Spec) -> Alert:
+    return Alert(
+        n.A_UNPRICED_TOKENS, "warning",
+        f"{n.R_UNPRICED_TOKENS_TODAY} > 0",
+        summary="Team {label:team} uses model {label:model}, which has no price",
+        description=("Team {label:team} has used {value:int} tokens of {label:model} today; no price in prices.yaml "
+                     "covers that name, so they are not in its spend."),
+        action="Add the model, or the name as an alias of its model, to prices.yaml",
+    )
+
+
 def _cost_per_user(spec: Spec) -> Alert:
     return Alert(
         n.A_COST_PER_USER, "warning",
@@ -60,4 +71,4 @@ def _training(spec: Spec) -> Alert:
 
 def alerts(spec: Spec) -> list[Alert]:
     """Cost per request, token budgets, cost per user, training experiments."""
-    return [_cost_per_request(spec), _tokens(spec), _cost_per_user(spec), _training(spec)]
+    return [_cost_per_request(spec), _tokens(spec), _unpriced_tokens(spec), _cost_per_user(spec), _training(spec)]

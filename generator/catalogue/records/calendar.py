@@ -15,6 +15,8 @@ t, so at exactly 00:00 it is the new day with nothing spent yet, and the entry m
 
 from __future__ import annotations
 
+import json
+
 from generator import durations
 from generator import names as n
 from generator import promql as q
@@ -66,7 +68,18 @@ def day_rules(spec: Spec) -> list[dict]:
         {"record": n.R_ORG_TODAY, "expr": f"sum({n.R_TPC_TODAY})"},
         {"record": n.R_TEAM_MODEL_TOKENS_TODAY,
          "expr": day_sum(n.R_TMD_INCREMENT_BY_DAY, (n.L_TEAM, n.L_MODEL), 0, DAY_RANGE)},
+        {"record": n.R_UNPRICED_TOKENS_TODAY, "expr": _unpriced_tokens(spec)},
     ]
+
+
+def _unpriced_tokens(spec: Spec) -> str:
+    """Today's tokens of models no price covers (never silently $0). Teams whose API truth is LiteLLM
+    are left out: LiteLLM prices their calls itself."""
+    litellm = sorted(t.name for t in spec.teams if t.sources.api == "litellm")
+    tokens = (f"{n.R_TEAM_MODEL_TOKENS_TODAY}{{{n.L_TEAM}!~{json.dumps(q.alternatives(litellm))}}}" if litellm
+              else n.R_TEAM_MODEL_TOKENS_TODAY)
+    prices = q.join("or", n.C_MODEL_PRICE, *((n.C_TRANSFER_PRICE,) if spec.source("vllm") else ()))
+    return q.join(f"unless {q.on(n.L_MODEL)}", tokens, q.parens(prices) if spec.source("vllm") else prices)
 
 
 def month_rules(spec: Spec) -> list[dict]:

@@ -23,6 +23,8 @@ today's parity holds today's entries and nothing else, whether ranges are closed
 
 from __future__ import annotations
 
+import json
+
 from generator import durations
 from generator import names as n
 from generator import promql as q
@@ -91,39 +93,108 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     )
 
 
-def _priced_tokens(tokens: str, prices: str) -> str:
-    """Token increments times the price table: dollars, as API spend of the team."""
+def counted_series(metric: str, spec: Spec) -> tuple[str, ...]:
+    """The selectors of `metric` the ledger counts: every source's series (a source's relabelling
+    renames only its truth teams' series), and aicost's own except where a team's truth for that
+    kind of spend is another source. Without sources: the metric, as it always was."""
+    if not spec.sources:
+        return (metric,)
+    own = f'{n.L_SOURCE}=""'
+    not_api = [t.name for t in spec.teams if t.sources.api != n.NATIVE_SOURCE]
+    not_gpu = [t.name for t in spec.teams if n.NATIVE_SOURCE not in t.sources.gpu]
+    if metric == n.API_TOKENS:
+        excluded = [((), not_api)] if not_api else []
+    else:
+        excluded = [(cats, teams) for cats, teams in ((("api",), not_api), (n.GPU_CATEGORIES, not_gpu)) if teams]
+    if not excluded:
+        native = [f"{metric}{{{own}}}"]
+    elif metric == n.API_TOKENS:
+        native = [f"{metric}{{{own},{n.L_TEAM}!~{json.dumps(q.alternatives(not_api))}}}"]
+    else:
+        cats_out = [c for cats, _ in excluded for c in cats]
+        native = [f"{metric}{{{own},{n.L_CATEGORY}!~{json.dumps(q.alternatives(cats_out))}}}"]
+        native += [f"{metric}{{{own},{n.L_CATEGORY}=~{json.dumps(q.alternatives(cats))},"
+                   f"{n.L_TEAM}!~{json.dumps(q.alternatives(teams))}}}" for cats, teams in excluded]
+    return (*native, f'{metric}{{{n.L_SOURCE}!=""}}')
+
+
+def only_source(expr: str, source: str, keep: bool) -> str:
+    """`expr` with (keep) or without (not keep) the series of one source, for any expression."""
+    marker = f'label_replace(vector(1), "{n.L_SOURCE}", "{source}", "", "")'
+    return q.join(f"{'and' if keep else 'unless'} {q.on(n.L_SOURCE)}", expr, marker)
+
+
+def _priced(tokens: str, prices: str, category: str, spec: Spec) -> str:
+    """Token increments times a price table: dollars of the team (and project), in `category`."""
     priced = q.join(f"* {q.on(n.L_MODEL, n.L_DIRECTION)} group_left ()", tokens, prices)
-    return q.label_value(q.agg("sum", q.by(n.L_TEAM), priced), n.L_CATEGORY, "api")
+    grouping = (n.L_TEAM, n.L_PROJECT) if spec.sources else (n.L_TEAM,)
+    return q.label_value(q.agg("sum", q.by(*grouping), priced), n.L_CATEGORY, category)
+
+
+def token_grouping(spec: Spec) -> tuple[str, ...]:
+    """What the token ledger keeps: team, model, direction; with sources also project and source."""
+    return (n.L_TEAM, n.L_MODEL, n.L_DIRECTION, *((n.L_PROJECT, n.L_SOURCE) if spec.sources else ()))
+
+
+def _increment_of(metric: str, grouping: tuple[str, ...], spec: Spec, window: float | None) -> str:
+    """The increment of every counted series of `metric`, summed by `grouping`."""
+    selectors = counted_series(metric, spec)
+    if len(selectors) == 1:
+        return increment(selectors[0], grouping, spec, window)
+    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window)) for x in selectors))
 
 
 def token_increment(spec: Spec, window: float | None = None) -> str:
-    """Tokens since the previous evaluation, by team, model and direction."""
-    return increment(n.API_TOKENS, (n.L_TEAM, n.L_MODEL, n.L_DIRECTION), spec, window)
+    """Tokens since the previous evaluation, by team, model and direction (and project and source)."""
+    return _increment_of(n.API_TOKENS, token_grouping(spec), spec, window)
 
 
 def dollar_increment(spec: Spec, tokens: str = n.R_TMD_INCREMENT, prices: str = n.C_MODEL_PRICE,
-                     window: float | None = None) -> str:
+                     window: float | None = None, transfer: str = n.C_TRANSFER_PRICE) -> str:
     """Dollars since the previous evaluation, by team, project and category.
 
     API dollars where a team emits them; otherwise its tokens (`tokens`: the recorded token
     entries, or their expression) at list price (`prices`: the recorded price series, or
     `inline_prices`). `or on (team, category)` keeps the dollars where both exist, so nothing
-    is counted twice.
+    is counted twice. With sources: vLLM's tokens at the transfer price (`transfer`) as inference
+    spend, and OpenCost's GPUs allocated times their node's hourly price over the window.
     """
-    return q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", increment(n.SPEND, n.TPC, spec, window),
-                  _priced_tokens(tokens, prices))
+    listed = only_source(tokens, "vllm", keep=False) if spec.source("vllm") else tokens
+    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", _increment_of(n.SPEND, n.TPC, spec, window),
+                     _priced(listed, prices, "api", spec))
+    parts = []
+    if spec.source("vllm"):
+        parts.append(("+", _priced(only_source(tokens, "vllm", keep=True), transfer, "inference", spec),
+                      "self-hosted tokens at the transfer price"))
+    if spec.source("opencost"):
+        hours = q.number((window or spec.ledger_interval_seconds) / 3600)
+        allocated = q.sel(n.OPENCOST_GPU_ALLOCATION, **{n.L_SOURCE: "opencost"})
+        hourly = q.agg("max", q.by(n.L_NODE), n.OPENCOST_GPU_HOURLY_COST)
+        rate = q.join(f"* {q.on(n.L_NODE)} group_left ()", allocated, hourly)
+        parts.append(("+", f"{q.agg('sum', q.by(*n.TPC), rate)} * {hours}",
+                      "OpenCost: GPUs allocated x their node's dollars per GPU-hour, over the window"))
+    return q.sum_parts(n.TPC, ("+", dollars), *parts) if parts else dollars
 
 
-def inline_prices(spec: Spec) -> str:
-    """The price series as one expression, for queries over times when the rules did not run."""
-    def priced(rule: dict) -> str:
+def _inline(rules: list[dict]) -> str:
+    """Constant rules as one expression, for queries over times when the rules did not run."""
+    def one(rule: dict) -> str:
         expr = rule["expr"]
         for label, value in sorted(rule["labels"].items()):
             expr = q.label_value(expr, label, value)
         return expr
 
-    return q.join("or", *(priced(r) for r in price_rules(spec)))
+    return q.join("or", *(one(r) for r in rules)) if rules else "vector(0) == 1"
+
+
+def inline_prices(spec: Spec) -> str:
+    """The price series as one expression, for queries over times when the rules did not run."""
+    return _inline(price_rules(spec))
+
+
+def inline_transfer_prices(spec: Spec) -> str:
+    """The transfer price series as one expression."""
+    return _inline(transfer_price_rules(spec))
 
 
 def _by_day(record: str, source: str) -> list[dict]:
@@ -133,14 +204,26 @@ def _by_day(record: str, source: str) -> list[dict]:
             for parity in n.DAY_PARITIES]
 
 
-def price_rules(spec: Spec) -> list[dict]:
-    """Model prices as constant series, in the ledger's group: the first entry after a deploy is priced too."""
+def _price_series(record: str, prices) -> list[dict]:
     out = []
-    for price in spec.models:
-        for direction, per_million in (("input", price.input_per_million), ("output", price.output_per_million)):
-            out.append({"record": n.C_MODEL_PRICE, "expr": f"vector({q.number(per_million / 1e6)})",
-                        "labels": {n.L_DIRECTION: direction, n.L_MODEL: price.name}})
+    for price in prices:
+        for model in price.names:
+            for direction, per_million in (("input", price.input_per_million), ("output", price.output_per_million)):
+                out.append({"record": record, "expr": f"vector({q.number(per_million / 1e6)})",
+                            "labels": {n.L_DIRECTION: direction, n.L_MODEL: model}})
     return out
+
+
+def price_rules(spec: Spec) -> list[dict]:
+    """Model prices (each alias too) as constant series, in the ledger's group: the first entry after a
+    deploy is priced too."""
+    return _price_series(n.C_MODEL_PRICE, spec.models)
+
+
+def transfer_price_rules(spec: Spec) -> list[dict]:
+    """vLLM's transfer prices as constant series, in the ledger's group."""
+    vllm = spec.source("vllm")
+    return _price_series(n.C_TRANSFER_PRICE, vllm.transfer_prices if vllm else ())
 
 
 def ledger_rules(spec: Spec) -> list[dict]:

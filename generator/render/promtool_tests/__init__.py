@@ -22,6 +22,7 @@ from generator.render.promtool_tests.combine import combine
 from generator.render.promtool_tests.expect import EVAL, Expect, series
 from generator.render.promtool_tests.health import health_tests
 from generator.render.promtool_tests.org import org_tests
+from generator.render.promtool_tests.sources import source_tests
 from generator.render.promtool_tests.team import Scenarios
 
 # Edge scenarios run for at most this many teams (teams with overrides first): past it they add
@@ -121,6 +122,8 @@ def render_rule_tests(spec: Spec, catalogue: Catalogue) -> dict[str, dict]:
     out = {"org.yml": _file(spec, rule_files, [with_constants(t, constants) for t in org_tests(spec, expect)]),
            "constants.yml": _file(spec, [rule_file(n.G_CONSTANTS)], [constants_test(spec)]),
            "health.yml": _file(spec, [rule_file(n.G_HEALTH)], health_tests(spec, expect))}
+    if sources := source_tests(spec):
+        out["sources.yml"] = _file(spec, rule_files, [with_constants(t, constants) for t in sources])
     for name, tests in groups.items():
         out[f"{name}.yml"] = _file(spec, rule_files, [with_constants(t, constants) for t in combine(tests)])
     return dict(sorted(out.items()))

@@ -8,7 +8,7 @@ import math
 from generator import names as n
 from generator.catalogue.alerts.health import stale_window
 from generator.model import Spec
-from generator.render.promtool_tests.expect import EVAL, Clock, Expect, edge, minutes_exact, series
+from generator.render.promtool_tests.expect import EVAL, Clock, Expect, edge, landed, minutes_exact, series
 from generator.render.promtool_tests.org import JUST_AFTER
 
 CLOCK = Clock(1)  # the health group runs every minute in these files
@@ -43,7 +43,8 @@ def _stale(spec: Spec, expect: Expect) -> dict:
     # Raw spend keeps coming; the recorded "today" stops after minute 10.
     team = spec.teams[0]
     fire = CLOCK.fires(10 + minutes_exact(stale_window(spec)) + JUST_AFTER, spec.for_(n.A_SPEND_STALE))
-    raw = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+    raw = landed(team, {"team": team.name, "project": team.projects[0], "category": "api",
+                        "instance": "app-1", "job": n.APP_JOB})
     exp = expect.alert(n.A_SPEND_STALE, "critical", {"team": team.name}, 1, {}, True)
     return {"name": f"health: {n.A_SPEND_STALE} when team {team.name}'s recorded spend stops",
             "interval": "1m",

@@ -8,7 +8,7 @@ import math
 from fractions import Fraction
 
 from generator.catalogue.alerts.infra import GUARD_STALE_SECONDS
-from generator.render.promtool_tests.expect import Clock, Expect, cents_rate, crossing, edge, minutes_exact, series
+from generator.render.promtool_tests.expect import Clock, Expect, cents_rate, crossing, edge, landed, minutes_exact, series
 
 JUST_AFTER = Fraction(1, 60000)  # a millisecond, in minutes: "silent for longer than the window"
 
@@ -27,7 +27,8 @@ def _org_budget(spec: Spec, expect: Expect, period: str, budget: float) -> dict:
     fires = {p: clock.fires(crossing(share * b, 0, step), spec.for_(n.A_ORG_EXCEEDED))
              for p, b in (("daily", spec.org_daily_budget), ("monthly", spec.org_monthly_budget))}
     fire = fires[period]
-    labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+    labels = landed(team, {"team": team.name, "project": team.projects[0], "category": "api",
+                           "instance": "app-1", "job": n.APP_JOB})
 
     def firing(time) -> list[dict]:
         budgets = {"daily": spec.org_daily_budget, "monthly": spec.org_monthly_budget}
@@ -62,7 +63,8 @@ def _untagged(spec: Spec, expect: Expect) -> dict:
 
 def _silent_team(spec: Spec, expect: Expect) -> dict:
     team = spec.teams[0]
-    labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+    labels = landed(team, {"team": team.name, "project": team.projects[0], "category": "api",
+                           "instance": "app-1", "job": n.APP_JOB})
     clock = _clock(spec)
     last_entry = clock.at_or_after(60)  # the ledger's last entry holds the last sample, at minute 60
     fire = clock.fires(last_entry + minutes_exact(spec.silence_window) + JUST_AFTER, spec.for_(n.A_DATA_MISSING))

@@ -18,9 +18,11 @@ from generator import names as n
 from generator.catalogue.alerts.budget import GUARD_ACTIONS
 from generator.model import Spec, Team, UserTier
 from generator.render.promtool_tests.expect import (
-    EVAL, LEAD, Clock, Expect, cents_rate, crossing, edge, minutes, series,
+    EVAL, LEAD, Clock, Expect, cents_rate, crossing, edge, landed, minutes, series,
 )
 
+# A model no spec prices (prices.yaml names are checked against it in the unpriced scenario).
+UNPRICED_MODEL = "unpriced-test-model"
 # The seed's CostAnomalyDetector demo history (14 days around $450).
 SEED_HISTORY = (450, 460, 440, 470, 455, 430, 465, 450, 440, 470, 460, 450, 445, 455)
 
@@ -57,7 +59,8 @@ class Scenarios:
         k = crossing(limit, team.thresholds.min_daily_spend, step) if exact else 60
         fire = self.clock.fires(k, self.spec.for_(alert))
         value = float(step * math.floor(fire))  # samples each minute: the last one at or before `fire`
-        labels = {"team": team.name, "project": team.projects[0], "category": "api", "instance": "app-1", "job": n.APP_JOB}
+        labels = landed(team, {"team": team.name, "project": team.projects[0], "category": "api",
+                               "instance": "app-1", "job": n.APP_JOB})
         q = {f"budget_{period}": budget, f"pct_{period}": 100.0 * (value / budget)}
         return {
             "name": f"{team.name}: {alert} fires {self.spec.for_(alert)} after {period} spend passes "
@@ -72,7 +75,8 @@ class Scenarios:
         """Input tokens at a steady rate cross the team's daily token budget for an AI model in minute 60."""
         step = Fraction(budget) / Fraction(119, 2)
         fire = self.clock.fires(60, self.spec.for_(n.A_TOKEN_BUDGET))
-        labels = {"team": team.name, "model": ai_model, "direction": "input", "instance": "app-1", "job": n.APP_JOB}
+        labels = landed(team, {"team": team.name, "model": ai_model, "direction": "input",
+                               "instance": "app-1", "job": n.APP_JOB})
         exp = self.expect.alert(n.A_TOKEN_BUDGET, "warning", {"team": team.name, "model": ai_model},
                                 round(float(step * math.floor(fire))), {"token_budget": budget}, exact)
         return {
@@ -80,6 +84,21 @@ class Scenarios:
             "interval": "1m",
             "input_series": [series(n.API_TOKENS, labels, f"0+{float(step)!r}x{math.ceil(fire) + 5}")],
             "alert_rule_test": edge(n.A_TOKEN_BUDGET, fire, [exp], self.clock.step),
+        }
+
+    def unpriced(self, team: Team, exact: bool) -> dict:
+        """Tokens of a model without a price: none for LEAD minutes, then 1,000 a minute; fires `for:` after."""
+        ai_model = UNPRICED_MODEL
+        fire = self.clock.fires(LEAD + 1, self.spec.for_(n.A_UNPRICED_TOKENS))
+        labels = landed(team, {"team": team.name, "model": ai_model, "direction": "input",
+                               "instance": "app-1", "job": n.APP_JOB})
+        exp = self.expect.alert(n.A_UNPRICED_TOKENS, "warning", {"team": team.name, "model": ai_model},
+                                1000 * (math.floor(fire) - LEAD), {}, exact)
+        return {
+            "name": f"{team.name}: {n.A_UNPRICED_TOKENS} for a model prices.yaml does not name",
+            "interval": "1m",
+            "input_series": [series(n.API_TOKENS, labels, f"0x{LEAD} 1000+1000x{math.ceil(fire) + 5}")],
+            "alert_rule_test": edge(n.A_UNPRICED_TOKENS, fire, [exp], self.clock.step),
         }
 
     def gpu_idle(self, team: Team, exact: bool) -> dict:
@@ -175,7 +194,7 @@ class Scenarios:
     def cost_per_user(self, team: Team, tier: UserTier, exact: bool) -> dict:
         """A tier's month-to-date spend per user 10 % above its revenue per user."""
         spend = round(tier.users * tier.revenue_per_user * 1.1, 2)
-        labels = {"team": team.name, "project": tier.projects[0], "category": "api"}
+        labels = landed(team, {"team": team.name, "project": tier.projects[0], "category": "api"})
         fire = self.clock.fires(LEAD, self.spec.for_(n.A_COST_PER_USER))
         exp = self.expect.alert(n.A_COST_PER_USER, "warning", {"team": team.name, "tier": tier.name},
                                 spend / tier.users, {"tier_revenue": tier.revenue_per_user}, exact)
@@ -189,7 +208,8 @@ class Scenarios:
     def training(self, team: Team, project: str, budget: float, exact: bool) -> dict:
         """An experiment's training spend jumps to 125 % of its budget."""
         spend = round(budget * 1.25, 2)
-        labels = {"team": team.name, "project": project, "category": "training", "instance": "i-0train", "job": n.EXPORTER_JOB}
+        labels = landed(team, {"team": team.name, "project": project, "category": "training",
+                               "instance": "i-0train", "job": n.EXPORTER_JOB})
         fire = self.clock.fires(1, self.spec.for_(n.A_TRAINING))
         exp = self.expect.alert(n.A_TRAINING, "warning", {"team": team.name, "project": project}, spend, {}, exact)
         return {
@@ -219,6 +239,8 @@ class Scenarios:
                 out.append((f"budget-guard-{action}",
                             lambda exact, g=guard, a=action: g(exact, {n.L_PERIOD: "daily", n.L_ACTION: a})))
         out += [("token-budget", p(self.tokens, team, m, b)) for m, b in team.token_budgets]
+        if team.sources.api != "litellm" and not any(UNPRICED_MODEL in m.names for m in self.spec.models):
+            out.append(("unpriced-tokens", p(self.unpriced, team)))
         out += [("cost-per-user", p(self.cost_per_user, team, tier)) for tier in team.user_tiers]
         trainings = list(team.experiments)
         if team.training_default_budget is not None:

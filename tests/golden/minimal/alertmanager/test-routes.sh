@@ -61,6 +61,8 @@ check team-chat alertname=AITokenBudgetExceeded severity=warning
 check team-chat alertname=AITokenBudgetExceeded severity=warning team=search
 check team-chat alertname=AITrainingJobOverBudget severity=warning
 check team-chat alertname=AITrainingJobOverBudget severity=warning team=search
+check team-chat alertname=AIUnpricedTokens severity=warning
+check team-chat alertname=AIUnpricedTokens severity=warning team=search
 check team-chat alertname=AIUntaggedSpend severity=warning
 echo "amtool routing tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
