@@ -86,6 +86,40 @@ def exporter_command(args) -> None:
 
 @main.command()
 @SPECS
+@click.option("--listen", default="127.0.0.1:9095", show_default=True, help="host:port for Alertmanager's webhook")
+@click.option("--audit-log", "audit_log", default="aicost-act.jsonl", show_default=True,
+              help="append-only JSON lines: every decision and command")
+@click.option("--execute", is_flag=True, help="run the commands (default: dry run, logged only)")
+@click.option("--timeout", type=float, default=120, show_default=True, help="seconds a command may run")
+def act(specs: str, listen: str, audit_log: str, execute: bool, timeout: float) -> None:
+    """Shut down idle GPUs: an Alertmanager webhook for AIGPUIdle that runs each team's idle_gpu action,
+    never on production, once per firing, dry run unless --execute, every decision in the audit log."""
+    import signal
+    import time
+
+    from exporter.act import Act, TeamAction, serve
+
+    spec = load(specs)
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.UsageError(f"--listen: {listen!r} is not host:port")
+    teams = {t.name: TeamAction(t.environment, t.idle_gpu_action) for t in spec.teams}
+    try:
+        server = serve(Act(teams, Path(audit_log), execute, timeout), host, int(port))
+    except OSError as exc:
+        raise click.ClickException(f"aicost act: cannot listen on {listen}: {exc.strerror}") from None
+    mode = "EXECUTES commands" if execute else "dry run (commands are logged, not run)"
+    click.echo(f"aicost act: listening on http://{listen}/ for Alertmanager webhooks; {mode}; audit log {audit_log}")
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+@main.command()
+@SPECS
 @click.option("--prometheus-port", type=int, default=0, help="default: a free port")
 @click.option("--alertmanager-port", type=int, default=0, help="default: a free port")
 @click.option("--exporter-port", type=int, default=0, help="default: a free port")

@@ -127,6 +127,7 @@ class Team:
     overrides: tuple[tuple[str, float], ...]
     enforce: Enforce = field(default=Enforce())
     sources: TeamSources = field(default=TeamSources())
+    idle_gpu_action: str = ""  # `aicost act`'s command template for the team's idle GPUs (the org's if unset)
 
     def source_ids(self, source: str) -> tuple[str, ...]:
         """The values that mean this team in a source's team label."""
@@ -264,6 +265,7 @@ class Spec:
     smtp: Smtp | None = field(default=None)
     deploy: Deploy = field(default=Deploy())
     sources: tuple[Source, ...] = ()
+    act_url: str = ""  # where `aicost act` answers (the dashboards' preview buttons)
 
     def source(self, kind: str) -> Source | None:
         """The configured source of that kind, if any."""

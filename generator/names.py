@@ -201,6 +201,12 @@ A_BUDGET_GUARD = "AIBudgetGuard"
 A_GUARD_STALE = "AIBudgetGuardStale"
 GUARD_RECEIVER = "aicost-guard"  # the guard alert's fixed route: a receiver that notifies no one
 
+# Labels an idle-GPU action's command template may use ({instance}...): those AIGPUIdle carries.
+ACTION_LABELS = ("instance", "gpu", "type", "team", "project", "environment", "namespace", "pod", "container")
+# Every decision `aicost act` writes to its audit log.
+ACT_AUDIT_DECISIONS = ("dry_run", "running", "ran", "failed", "refused_production", "no_action", "duplicate", "invalid",
+                       "resolved")
+
 HEALTH_ALERTS = (A_RULE_FAILURES, A_RULE_GROUP_SLOW, A_RULE_GROUP_MISSED, A_SPEND_STALE, A_CONSTANTS_MISSING)
 ALERTS = (
     A_DAILY_EXCEEDED, A_DAILY_WARNING, A_MONTHLY_EXCEEDED, A_MONTHLY_WARNING,

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from generator import model as m
 from generator import names as n
-from generator.durations import seconds
 from generator.errors import Problems
 from generator.policy import ALERT_FOR_DEFAULTS, TIMING_DEFAULTS
 from generator.spec import schema
 from generator.spec.deploy import check_secret_keys, resolve_deploy
-from generator.spec.sources import check_source_names, resolve_sources, resolve_team_sources
+from generator.spec.sources import action_template, check_source_names, resolve_sources, resolve_team_sources
+from generator.spec.timing import check_intervals
 from generator.spec.files import TOP_FILES, SpecFiles, read_spec_files
 from generator.spec.types import Ctx, dotted
 from generator.spec.yamlload import Document
@@ -110,7 +110,7 @@ def _tiers(d: dict, projects: tuple, ctx: Ctx) -> tuple[m.UserTier, ...]:
 
 
 def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], receivers: set[str],
-          default_receiver: str, configured: set[str], problems: Problems) -> m.Team | None:
+          default_receiver: str, configured: set[str], org_action: str, problems: Problems) -> m.Team | None:
     ctx = Ctx(doc, problems, ("teams", name))
     overrides = {k: v for k, v in _map(d["thresholds"]).items() if v is not None}
     effective = _thresholds({**org_t, **overrides})
@@ -128,6 +128,7 @@ def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], rece
     projects = tuple(d["projects"] or ())
     tiers = _tiers(d, projects, ctx)
     sources = resolve_team_sources(d.get("sources"), projects, configured, ctx)
+    action = action_template(_map(d.get("actions")).get("idle_gpu"), ctx, ("actions", "idle_gpu")) or org_action
     if any(d.get(k) is None for k in ("owner", "cost_center", "environment")) or not projects \
             or budget.get("daily") is None or budget.get("monthly") is None:
         return None  # the schema has reported what is missing or refused
@@ -141,6 +142,7 @@ def _team(name: str, doc: Document, d: dict, org_t: dict, prices: set[str], rece
         experiments=tuple(sorted(_map(training.get("experiments")).items())),
         user_tiers=tiers, receiver=d["receiver"] or default_receiver, thresholds=effective,
         overrides=tuple(sorted(overrides.items())), enforce=_enforce(d, projects, ctx), sources=sources,
+        idle_gpu_action=action,
     )
 
 
@@ -166,33 +168,6 @@ def _org_budget_warnings(spec: SpecFiles, teams: list[m.Team], problems: Problem
             path = ("org", "budget", period)
             problems.warn(doc.file, doc.line(path), dotted(path),
                           f"team {period} budgets add up to {total:,.2f}, more than the org budget {budget[period]:,.2f}")
-
-
-def _intervals(spec: SpecFiles, problems: Problems) -> None:
-    """The ledger's timing: windows that tile each day, scrapes inside the lookback, whole training days."""
-    org, ctx = spec.data["org.yaml"], Ctx(spec.docs["org.yaml"], problems)
-    keys = ("evaluation_interval", "scrape_interval", "spend_lookback", "training_window", "silence_window",
-            "untagged_spend_window")
-    given = {k: org.get(k) for k in keys}
-    if any(v is None for v in given.values()):
-        return  # the schema has reported it
-    evaluation, scrape, lookback, training, silence, untagged = (seconds(v) for v in given.values())
-    if evaluation > 3600 or 86400 % evaluation:
-        ctx.error(("evaluation_interval",), f"{given['evaluation_interval']} must divide a day and be at most 1h "
-                                            "(15s, 30s, 1m, 2m, 5m, 10m, 15m, 30m, 1h...): the ledger's windows tile each "
-                                            "UTC day")
-    if scrape > 300:
-        ctx.error(("scrape_interval",), f"{given['scrape_interval']} is more than 5m: Prometheus forgets a sample after 5m")
-    if not 2 * max(evaluation, scrape) <= lookback <= 86400:
-        ctx.error(("spend_lookback",), f"{given['spend_lookback']} must be at least twice the evaluation and scrape "
-                                       "intervals and at most 1d")
-    if training % 86400 or not 86400 <= training <= 90 * 86400:
-        ctx.error(("training_window",), f"{given['training_window']} must be whole days, from 1d to 90d")
-    if silence < 2 * evaluation:
-        ctx.error(("silence_window",), f"{given['silence_window']} must be at least twice the evaluation interval: "
-                                       "silence is judged from the ledger's entries")
-    if untagged < evaluation:
-        ctx.error(("untagged_spend_window",), f"{given['untagged_spend_window']} must be at least the evaluation interval")
 
 
 def _target(t, ctx: Ctx, where: tuple) -> m.ScrapeTarget:
@@ -281,13 +256,17 @@ def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
     org_ctx = Ctx(spec.docs["org.yaml"], problems)
     sources = resolve_sources(org.get("sources"), lambda t: _target(t, org_ctx, ("sources",)), org_ctx)
     configured = {s.kind for s in sources}
+    actions = _map(org.get("actions"))
+    org_action = action_template(actions.get("idle_gpu"), org_ctx, ("actions", "idle_gpu"))
     teams = [t for name, (doc, d) in sorted(spec.teams.items())
-             if (t := _team(name, doc, d, org_t, priced, rnames, default_receiver, configured, problems)) is not None]
+             if (t := _team(name, doc, d, org_t, priced, rnames, default_receiver, configured, org_action, problems))
+             is not None]
     _org_budget_warnings(spec, teams, problems)
     targets = {key: _targets(spec, key, problems) for key in ("exporter_targets", "app_targets")}
-    _intervals(spec, problems)
+    check_intervals(spec, problems)
     problems.raise_if_errors()
-    model = replace(_model(spec, org_t, required, receivers, default_receiver, routes, teams, targets), sources=sources)
+    model = replace(_model(spec, org_t, required, receivers, default_receiver, routes, teams, targets), sources=sources,
+                    act_url=(actions.get("url") or "").rstrip("/"))
     check_secret_keys(model, org_ctx)
     check_source_names(model, org_ctx, Ctx(spec.docs["prices.yaml"], problems),
                        lambda t: Ctx(spec.teams[t.name][0], problems, ("teams", t.name)))

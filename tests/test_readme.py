@@ -24,7 +24,7 @@ from conftest import ROOT
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
 ELSEWHERE = ("scripts/quickstart", ".ci/run", "scripts/fetch-tools", "aicost demo", "aicost exporter",
                 "python -m exporter", "python -m pytest", "python benchmarks/", "sudo ", "pip install", "kubectl ",
-                "mimirtool ", "promtool ", "amtool ", "pre-commit ", "aicost backfill", "aicost doctor", "curl ",
+                "mimirtool ", "promtool ", "amtool ", "pre-commit ", "aicost backfill", "aicost doctor", "aicost act", "curl ",
                 "aicost explain", "aicost diff", "aicost report --prometheus")
 
 

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import FIXTURES, LEG, require_tool
+from exporter.act import Act, TeamAction
 from generator import names as n
 from generator.cli import main
 from generator.render.alertmanager_tests import expected_receivers
@@ -110,6 +111,13 @@ def test_dcgm_utilization_feeds_the_idle_gpu_alert_with_both_host_labels(stack):
     got = stack.sink.wait_for(n.A_GPU_IDLE, set(expected_receivers(stack.spec, {
         "alertname": n.A_GPU_IDLE, "severity": "warning", "team": "platform"})), timeout=45, team="platform")
     assert got and {a["labels"]["instance"] for alerts in got.values() for a in alerts} == {"gpu-node-1"}
+    # `aicost act` on the very alert Alertmanager sent: platform is staging, its action runs (echo), once
+    teams = {t.name: TeamAction(t.environment, t.idle_gpu_action) for t in stack.spec.teams}
+    act = Act(teams, stack.dir / "act.jsonl", execute=True)
+    sent = next(iter(got.values()))[0]
+    [entry] = act.handle({"alerts": [sent]})
+    assert (entry["decision"], entry.get("output"), entry["why"]) == ("ran", "stop gpu-node-1 gpu 0 of platform\n", "")
+    assert act.handle({"alerts": [sent]})[0]["decision"] == "duplicate"
 
 
 def test_opencost_gpu_dollars_accrue_at_the_allocation_times_the_node_price(stack):

@@ -23,7 +23,7 @@ CASES = [
     ("a typo in a key is an error with a suggestion",
      {"teams/search.yaml": TEAM + "theshold:\n  budget_warning: 0.5\n"},
      ["specs/teams/search.yaml:7: teams.search.theshold: unknown key 'theshold'; did you mean 'thresholds'? "
-      "allowed: budget, cost_center, enforce, environment, owner, projects, receiver, sources, thresholds, token_budgets, training, user_tiers"]),
+      "allowed: actions, budget, cost_center, enforce, environment, owner, projects, receiver, sources, thresholds, token_budgets, training, user_tiers"]),
     ("throttling needs a rate, and exemptions name the team's own projects",
      {"teams/search.yaml": TEAM + "enforce:\n  mode: throttle\n  exempt_projects: [chat]\n  on_stale: maybe\n"},
      ["specs/teams/search.yaml:7: teams.search.enforce.per_minute: missing; mode throttle needs the calls a minute it "
@@ -71,7 +71,7 @@ CASES = [
     ("object construction is refused", {"teams/search.yaml": TEAM + "x: !!python/object:os.system echo\n"},
      ["specs/teams/search.yaml:7: teams.search.x: YAML tag tag:yaml.org,2002:python/object:os.system is not allowed; "
       "a spec holds plain maps, lists and scalars",
-      "specs/teams/search.yaml:7: teams.search.x: unknown key 'x'; allowed: budget, cost_center, enforce, environment, owner, "
+      "specs/teams/search.yaml:7: teams.search.x: unknown key 'x'; allowed: actions, budget, cost_center, enforce, environment, owner, "
       "projects, receiver, sources, thresholds, token_budgets, training, user_tiers"]),
     ("warning must be below critical",
      {"teams/search.yaml": TEAM + "thresholds:\n  budget_warning: 1.2\n"},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from generator import names as n
-from generator.catalogue.links import dashboard_link
+from generator.catalogue.links import dashboard_link, runbook_url
 from generator.model import Spec
 
 
@@ -43,5 +43,5 @@ class Alert:
 
 def enrich(spec: Spec, alert: Alert) -> Alert:
     """The cross-cutting pass: `for:`, runbook and dashboard links, the same for every alert."""
-    return replace(alert, for_=spec.for_(alert.name), runbook_url=f"{spec.runbook_base_url}#{alert.name.lower()}",
+    return replace(alert, for_=spec.for_(alert.name), runbook_url=runbook_url(spec, alert.name),
                    dashboard=dashboard_link(spec, alert.per_team))

@@ -20,3 +20,13 @@ def dashboard_link(spec: Spec, per_team: bool) -> str:
     """The dashboard annotation, in the annotation placeholder language: a per-team alert lands
     on the team dashboard with its team selected, the others on the overview."""
     return spec.grafana_url + (team_dashboard_path("{label:team}") if per_team else overview_path())
+
+
+def runbook_url(spec: Spec, alert: str) -> str:
+    """The runbook of an alert: <runbook_base_url>#<alert name, lower case>."""
+    return f"{spec.runbook_base_url}#{alert.lower()}"
+
+
+def act_preview_url(spec: Spec, labels: dict[str, str]) -> str:
+    """`aicost act`'s read-only preview of what it would do for an idle GPU with these labels (placeholders allowed)."""
+    return f"{spec.act_url}/preview?" + "&".join(f"{k}={v}" for k, v in labels.items())

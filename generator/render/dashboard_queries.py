@@ -63,9 +63,9 @@ def idle_gpus(threshold: float) -> dict[str, str]:
     }
 
 
-def unpriced_tokens() -> str:
+def unpriced_tokens(selector: str = "") -> str:
     """Today's tokens of models no price covers, by team and model (never silently $0)."""
-    return f"{n.R_UNPRICED_TOKENS_TODAY} > 0"
+    return f"{n.R_UNPRICED_TOKENS_TODAY}{{{selector}}} > 0" if selector else f"{n.R_UNPRICED_TOKENS_TODAY} > 0"
 
 
 def team_stat(metric: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generator import names as n
 from generator.durations import seconds
-from generator.catalogue.links import team_dashboard_path
+from generator.catalogue.links import act_preview_url, runbook_url, team_dashboard_path
 from generator.model import Spec
 from generator.render import dashboard_queries as dq
 from generator.render.panels import (
@@ -18,6 +18,17 @@ DASHBOARD_PATH = "/var/lib/grafana/dashboards/aicost"
 # Grafana's own placeholders: the clicked series' team, and the datasource chosen on this dashboard.
 TEAM_LINK = {"title": "Team dashboard: ${__field.labels.team}", "targetBlank": False,
              "url": team_dashboard_path("${__field.labels.team}") + "&${datasource:queryparam}"}
+
+
+def _idle_gpu_actions(spec: Spec) -> tuple[dict, ...]:
+    """The seed's action buttons on each idle GPU row: the runbook, and `aicost act`'s preview of the
+    shutdown it would run (read-only; the shutdown itself only ever comes from the alert)."""
+    row = {label: f"${{__data.fields.{label}}}" for label in ("instance", "gpu", "type", "team")}
+    links = [{"title": "Runbook: idle GPU", "targetBlank": True, "url": runbook_url(spec, n.A_GPU_IDLE)}]
+    if spec.act_url:
+        links.append({"title": "Shutdown: preview what aicost act would run", "targetBlank": True,
+                      "url": act_preview_url(spec, row)})
+    return tuple(links)
 
 
 def _ratio_steps(spec: Spec) -> tuple[Step, ...]:
@@ -89,7 +100,8 @@ def overview(spec: Spec) -> dict:
                      "renameByName": {"type": "GPU type", "Value #A": "utilization", "Value #B": "hourly cost",
                                       "Value #C": "wasted today"}}}),
              overrides=(by_name("utilization", "percent"), by_name("hourly cost", "currencyUSD"),
-                        by_name("wasted today", "currencyUSD"))),
+                        by_name("wasted today", "currencyUSD")),
+             links=_idle_gpu_actions(spec)),
         make(TablePanel, "Unpriced Tokens (Today)", "Tokens of models that no price or alias in prices.yaml covers: "
              "they are in no spend until the model is priced (AIUnpricedTokens).",
              [target(dq.unpriced_tokens(), ref="A", instant=True, table=True)], (0, 40, 24, 6),
@@ -146,8 +158,9 @@ def team(spec: Spec) -> dict:
         make(TimeSeriesChart, "API Spend by Model", "The team's API dollars per hour by model.",
              [target(dq.team_spend_rate_by_model(), "{{model}}")], (16, 6, 8, 8), "currencyUSD", stacked=True),
         make(TimeSeriesChart, "Tokens Today vs Token Budgets", "Tokens used since 00:00 UTC per model, against the "
-             "model's daily token budget.",
-             [target(dq.team_tokens_today(), "{{model}} used", "A"), target(dq.team_token_budgets(), "{{model}} budget", "B")],
+             "model's daily token budget; and the tokens of models no price covers (in no spend: AIUnpricedTokens).",
+             [target(dq.team_tokens_today(), "{{model}} used", "A"), target(dq.team_token_budgets(), "{{model}} budget", "B"),
+              target(dq.unpriced_tokens(dq.TEAM_MATCHER), "{{model}} unpriced", "C")],
              (0, 14, 12, 8), "short"),
         make(TimeSeriesChart, "Cost per Request by Endpoint (p95)", "p95 cost per request of each of the team's endpoints.",
              [target(dq.team_p95_by_endpoint(), "{{endpoint}}")], (12, 14, 12, 8), "currencyUSD"),

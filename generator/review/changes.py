@@ -105,7 +105,7 @@ def _team(old: Team, new: Team, old_spec: Spec, new_spec: Spec) -> list[Change]:
     conditions = lambda spec, t: [c for c in team_conditions(spec, t) if c.alert != n.A_TOKEN_BUDGET]  # noqa: E731
     out += _conditions(s, conditions(old_spec, old), conditions(new_spec, new))
     out += _settings(s, old, new, ("receiver", "owner", "cost_center", "environment", "projects", "enforce",
-                                      "sources"))
+                                      "sources", "idle_gpu_action"))
     return out
 
 
@@ -134,7 +134,7 @@ def _teams(old: Spec, new: Spec) -> list[Change]:
 ORG_FIELDS = ("org_name", "required_tags", "evaluation_interval", "scrape_interval", "spend_lookback",
               "untagged_spend_window", "training_window", "silence_window", "finance_emails", "exporter_targets",
               "app_targets", "alertmanager_targets", "prometheus_self_target", "runbook_base_url", "grafana_url",
-              "datasource_url", "datasource_uid", "default_receiver", "smtp", "deploy", "sources")
+              "datasource_url", "datasource_uid", "default_receiver", "smtp", "deploy", "sources", "act_url")
 
 
 def _org(old: Spec, new: Spec) -> list[Change]:

@@ -13,7 +13,7 @@ from generator.spec.types import (
     Bool, Field, ListOf, MapOf, Num, Obj, Str,
 )
 from generator.spec.sources_schema import (
-    HOST_PORT, NAME, PRICE, SECRET_FILE, SOURCES, TARGET, TEAM_SOURCES, target_address,
+    HOST_PORT, NAME, PRICE, SECRET_FILE, SOURCES, TARGET, TEAM_SOURCES, actions_obj, target_address,
 )
 from generator.spec.values import Duration, Url
 
@@ -135,6 +135,7 @@ ORG_FILE = Obj({
                                                 "so that aicost's health alerts see its rule evaluations"),
     "deploy": Field(DEPLOY, default={}),
     "sources": Field(SOURCES, default={}),
+    "actions": Field(actions_obj(team=False), default={}),
 })
 
 PRICES_FILE = Obj({
@@ -231,6 +232,7 @@ TEAM_FILE = Obj({
                                   description="endpoints never blocked (a production incident must not be stopped)"),
     }), default={}, description="budget enforcement by the instrumentation library (default: notify only)"),
     "sources": Field(TEAM_SOURCES, default={}),
+    "actions": Field(actions_obj(team=True), default={}),
 })
 
 FILES = {"org.yaml": ORG_FILE, "prices.yaml": PRICES_FILE, "alerting.yaml": ALERTING_FILE, "teams/<team>.yaml": TEAM_FILE}

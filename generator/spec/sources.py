@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import string
+
 from generator import model as m
 from generator import names as n
 from generator.spec.types import Ctx
@@ -97,3 +100,22 @@ def check_source_names(spec: m.Spec, org: Ctx, prices: Ctx, team_ctx) -> None:
                 prices.error(("models", price.name, "aliases"), f"'{name}' already names model '{model_of[name]}'; "
                                                                 "a name has one price")
             model_of[name] = price.name
+
+
+def action_template(template: str | None, ctx: Ctx, path: tuple) -> str:
+    """An idle-GPU command template, checked: it splits into words without a shell, and names only
+    labels AIGPUIdle carries."""
+    if not template:
+        return ""
+    try:
+        words = shlex.split(template)
+        fields = {f for w in words for _, f, _, _ in string.Formatter().parse(w) if f is not None}
+    except ValueError as exc:
+        ctx.error(path, f"{template!r} is not a command: {exc}")
+        return ""
+    unknown = sorted(fields - set(n.ACTION_LABELS))
+    if unknown:
+        ctx.error(path, f"{', '.join('{' + f + '}' for f in unknown)} is not a label of {n.A_GPU_IDLE}; "
+                        f"allowed: {', '.join('{' + f + '}' for f in n.ACTION_LABELS)}")
+        return ""
+    return template

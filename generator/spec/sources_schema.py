@@ -119,3 +119,17 @@ TEAM_SOURCES = Obj({
                         description="Kubernetes namespaces of this team's workloads (vLLM, DCGM, OpenCost)"),
     "project": Field(NAME, description="the project of source spend that names none; default: the first project"),
 }, description="which source is the truth for this team's spend, and its names in those tools")
+
+
+def actions_obj(team: bool) -> Obj:
+    """`actions`: the idle-GPU shutdown command (a team's overrides the org's), and at org level where
+    `aicost act` answers (for the dashboard's buttons)."""
+    fields = {"idle_gpu": Field(Str(re.compile(r"^[^\n\r`$;|&<>]{1,500}$"),
+                                    "a command without a shell: no ` $ ; | & < > or line breaks"),
+                                description="run by `aicost act` for AIGPUIdle on a non-production host, with the "
+                                            "alert's labels filled in: {instance}, {gpu}, {type}, {team}, {project}, "
+                                            "{environment}, {namespace}, {pod}, {container}")}
+    if not team:
+        fields["url"] = Field(Str(re.compile(r"^https?://[^\s\"'{}\\]+$"), "an http(s) URL"),
+                              description="where `aicost act` answers: the idle-GPU table's preview button")
+    return Obj(fields, description="what `aicost act` does for an alert (dry run unless started with --execute)")
