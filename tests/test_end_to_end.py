@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import ROOT, require_tool
+from exporter.act import Act, TeamAction
 from generator import names as n
 from generator.render.alertmanager_tests import expected_receivers
 from generator.resolve import load_model
@@ -63,6 +64,11 @@ def test_budget_idle_gpu_and_inhibition_reach_the_right_receivers(stack):
     assert set(idle) == {"slack-infra"}
     # the simulated host carries the first team's tags (chatbot in the bundled specs)
     assert idle["slack-infra"][0]["labels"]["team"] == spec.teams[0].name
+    # `aicost act`, even with --execute, never shuts down a production host (the bundled action is aws ec2 stop-instances)
+    ran = []
+    act = Act({t.name: TeamAction(t.environment, t.idle_gpu_action) for t in spec.teams}, stack.dir / "act.jsonl",
+              execute=True, run=lambda argv, **kw: ran.append(argv))
+    assert [e["decision"] for e in act.handle({"alerts": idle["slack-infra"][:1]})] == ["refused_production"] and ran == []
 
     time.sleep(3)  # longer than group_wait: a warning that was not inhibited would have arrived by now
     assert stack.sink.received(n.A_DAILY_WARNING, team="search") == {}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ACME, FIXTURES, ROOT, rule_files
+from conftest import ACME, FIXTURES, LEG, ROOT, rule_files
 from generator import names
 from generator.build import rendered_files
 from generator.output import write_tree
@@ -61,6 +61,8 @@ def test_generated_edge_tests_pass_for_the_bundled_specs(tmp_path):
 
 @pytest.mark.tools
 def test_generated_edge_tests_pass_for_the_minimal_specs(tmp_path):
+    if LEG == "3":  # CI's 20 minutes: the bundled specs' edge tests (every scenario kind) run on both legs
+        pytest.skip("the minimal spec's edge tests run on the Prometheus 2 leg")
     found = failures(_generated_in_both_orders(_rendered("minimal", tmp_path), tmp_path / "run"))
     assert not found, "\n".join(found)[:20000]
 

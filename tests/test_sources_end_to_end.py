@@ -113,8 +113,11 @@ def test_dcgm_utilization_feeds_the_idle_gpu_alert_with_both_host_labels(stack):
     assert got and {a["labels"]["instance"] for alerts in got.values() for a in alerts} == {"gpu-node-1"}
     # `aicost act` on the very alert Alertmanager sent: platform is staging, its action runs (echo), once
     teams = {t.name: TeamAction(t.environment, t.idle_gpu_action) for t in stack.spec.teams}
-    act = Act(teams, stack.dir / "act.jsonl", execute=True)
     sent = next(iter(got.values()))[0]
+    dry = Act(teams, stack.dir / "dry.jsonl").handle({"alerts": [sent]})  # the default: decided, logged, not run
+    assert [(e["decision"], e["command"]) for e in dry] == [("dry_run", ["echo", "stop", "gpu-node-1", "gpu", "0", "of",
+                                                                          "platform"])]
+    act = Act(teams, stack.dir / "act.jsonl", execute=True)
     [entry] = act.handle({"alerts": [sent]})
     assert (entry["decision"], entry.get("output"), entry["why"]) == ("ran", "stop gpu-node-1 gpu 0 of platform\n", "")
     assert act.handle({"alerts": [sent]})[0]["decision"] == "duplicate"
