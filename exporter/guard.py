@@ -70,8 +70,12 @@ class BudgetExceeded(Exception):
         self.team, self.period, self.reset_at, self.reason = team, period, reset_at, reason
         when = datetime.fromtimestamp(reset_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         what = {"over_budget": f"its {period} AI budget is spent",
-                "throttled": f"it is throttled past the warning level of its {period} AI budget"}.get(
-                    reason, "the budget guard cannot read Alertmanager and the team's on_stale is block")
+                "throttled": f"it is throttled past the warning level of its {period} AI budget",
+                "reservation": f"this call's most expensive outcome does not fit in what is left of its {period} budget",
+                "unbounded": "a reserving team's call needs a priced model and its max input and output tokens",
+                "stale_spend": "the reservation cannot read today's spend from Prometheus and the team's on_stale is "
+                               "block"}.get(reason, "the budget guard cannot read Alertmanager and the team's on_stale "
+                                                    "is block")
         super().__init__(f"team {team} is {'throttled' if reason == 'throttled' else 'blocked'}: {what}; retry after {when}")
 
     def http(self, now: float | None = None) -> tuple[int, dict[str, str], dict]:

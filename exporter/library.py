@@ -26,6 +26,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 
 from exporter.guard import BudgetExceeded, Guard, Policy
 from exporter.registry import per_registry
+from exporter.reserve import Reservations
 from generator import names as n
 
 __all__ = ["BudgetExceeded", "CostTracker", "Price", "check_budget", "default_tracker", "track_ai_call", "usage_tokens"]
@@ -80,8 +81,8 @@ class CostTracker:
 
     def __init__(self, prices: dict[str, Price], teams: dict[str, tuple[str, ...]],
                  registry: CollectorRegistry = REGISTRY, max_endpoints: int = 50, max_unpriced_models: int = 20,
-                 guard: Guard | None = None):
-        self._prices, self._teams, self.guard = prices, teams, guard
+                 guard: Guard | None = None, reservations: Reservations | None = None):
+        self._prices, self._teams, self.guard, self.reservations = prices, teams, guard, reservations
         self._max_endpoints, self._max_unpriced = max_endpoints, max_unpriced_models
         self._lock = threading.Lock()
         self._endpoints: dict[str, set[str]] = {}
@@ -98,9 +99,10 @@ class CostTracker:
 
     @classmethod
     def from_specs(cls, specs: str | Path, alertmanager_url: str | None = None, poll_interval: float = 15.0,
-                   stale_after: float = 60.0, **kwargs) -> "CostTracker":
+                   stale_after: float = 60.0, prometheus_url: str | None = None, **kwargs) -> "CostTracker":
         """A tracker priced from a spec folder (loaded and checked once); with `alertmanager_url`, the
-        budget guard of the teams with `enforce: block` polls it in the background."""
+        budget guard of the teams with `enforce: block` polls it in the background; with
+        `prometheus_url`, the teams with `enforce.reserve` reserve each call's maximum cost."""
         from generator.load import load_spec
 
         spec, _ = load_spec(specs)
@@ -111,7 +113,13 @@ class CostTracker:
             free = frozenset(m.name for m in spec.models if m.input_per_million == 0 and m.output_per_million == 0)
             guard = Guard(alertmanager_url, policies, free, registry=kwargs.get("registry", REGISTRY),
                           poll_interval=poll_interval, stale_after=stale_after).start()
-        return cls(prices, {t.name: t.projects for t in spec.teams}, guard=guard, **kwargs)
+        reserving = {t.name: t for t in spec.teams if t.enforce.reserve}
+        reservations = None
+        if prometheus_url and reserving:
+            reservations = Reservations(prometheus_url, {name: t.daily_budget for name, t in reserving.items()}, prices,
+                                        {name: t.enforce.on_stale for name, t in reserving.items()},
+                                        registry=kwargs.get("registry", REGISTRY)).start()
+        return cls(prices, {t.name: t.projects for t in spec.teams}, guard=guard, reservations=reservations, **kwargs)
 
     def check(self, team: str, endpoint: str | None = None, model: str | None = None, project: str | None = None) -> None:
         """Before a call: raise BudgetExceeded if the team's budget is enforced and spent (no I/O)."""
@@ -193,12 +201,22 @@ class CostTracker:
         return self.track(model or _get(response, "model"), team, endpoint, inp, out, project)
 
     @contextmanager
-    def call(self, team: str, endpoint: str, model: str | None = None, project: str | None = None):
+    def call(self, team: str, endpoint: str, model: str | None = None, project: str | None = None,
+             max_input_tokens: int | None = None, max_output_tokens: int | None = None):
         """`with tracker.call(team, endpoint) as call: call.record(client.chat.completions.create(...))`;
-        raises BudgetExceeded on entry, before the call, when the team is blocked."""
+        raises BudgetExceeded on entry, before the call, when the team is blocked or, for a team with
+        `enforce.reserve`, when the call's maximum cost does not fit in the day's budget left."""
         self.check(team, endpoint, model, project)
+        reserved = 0.0
+        if self.reservations is not None:
+            reserved = self.reservations.reserve(team, model, max_input_tokens, max_output_tokens)
         rec = _Recorder(self, team, endpoint, model, project)
-        yield rec
+        try:
+            yield rec
+        finally:
+            if self.reservations is not None:
+                # a call that ended without a recorded cost may still have been billed: count the worst case
+                self.reservations.settle(team, reserved, reserved if rec.cost is None else rec.cost)
 
     def tracked(self, team: str, endpoint: str, model: str | None = None, project: str | None = None):
         """Decorator for a function that returns an OpenAI-style response; checks the budget before it runs."""
@@ -247,13 +265,15 @@ _default_lock = threading.Lock()
 
 def default_tracker() -> CostTracker:
     """The process-wide tracker, priced once from $AICOST_SPECS (default ./specs); with
-    $AICOST_ALERTMANAGER_URL, the budget guard polls that Alertmanager."""
+    $AICOST_ALERTMANAGER_URL, the budget guard polls that Alertmanager; with $AICOST_PROMETHEUS_URL,
+    teams with `enforce.reserve` reserve each call's maximum cost against the day's budget left."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
                 _default = CostTracker.from_specs(os.environ.get("AICOST_SPECS", "specs"),
-                                                  os.environ.get("AICOST_ALERTMANAGER_URL") or None)
+                                                  os.environ.get("AICOST_ALERTMANAGER_URL") or None,
+                                                  prometheus_url=os.environ.get("AICOST_PROMETHEUS_URL") or None)
     return _default
 
 

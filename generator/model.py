@@ -87,6 +87,7 @@ class Enforce:
     exempt_projects: tuple[str, ...] = ()
     exempt_endpoints: tuple[str, ...] = ()
     per_minute: float | None = None  # throttle: calls a minute per process past the warning level
+    reserve: bool = False  # a harder cap: each call's maximum cost reserved against the day's budget left
 
     @property
     def actions(self) -> tuple[str, ...]:

@@ -156,7 +156,8 @@ def _enforce(d: dict, projects: tuple, ctx: Ctx) -> m.Enforce:
     mode = e.get("mode") or "notify"
     if mode == "throttle" and not e.get("per_minute"):
         ctx.error(("enforce", "per_minute"), "missing; mode throttle needs the calls a minute it allows past the warning level")
-    return m.Enforce(mode, e.get("on_stale") or "allow", exempt, tuple(e.get("exempt_endpoints") or ()), e.get("per_minute"))
+    return m.Enforce(mode, e.get("on_stale") or "allow", exempt, tuple(e.get("exempt_endpoints") or ()), e.get("per_minute"),
+                     bool(e.get("reserve")))
 
 
 def _org_budget_warnings(spec: SpecFiles, teams: list[m.Team], problems: Problems) -> None:

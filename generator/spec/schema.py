@@ -230,6 +230,9 @@ TEAM_FILE = Obj({
         "exempt_projects": Field(ListOf(NAME, unique=True), default=(), description="projects never blocked"),
         "exempt_endpoints": Field(ListOf(Str(LABEL_VALUE_RE, LABEL_VALUE_RULE), unique=True), default=(),
                                   description="endpoints never blocked (a production incident must not be stopped)"),
+        "reserve": Field(Bool(), default=False,
+                         description="a harder cap: before each call the library reserves its maximum cost (max tokens "
+                                     "at the model's price) against the day's budget left, read from Prometheus"),
     }), default={}, description="budget enforcement by the instrumentation library (default: notify only)"),
     "sources": Field(TEAM_SOURCES, default={}),
     "actions": Field(actions_obj(team=True), default={}),
