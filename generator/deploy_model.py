@@ -47,8 +47,9 @@ def secret_key(path: str) -> str:
 
 
 def secret_files(spec) -> dict[str, str]:
-    """Every secret file path of the Alertmanager configuration -> the key it becomes."""
+    """Every secret file path of the Alertmanager configuration and of the sources' scrape jobs -> the key it becomes."""
     paths = [v for r in spec.receivers for k, v in r.settings if k.endswith("_file") and isinstance(v, str)]
     if spec.smtp and spec.smtp.auth_password_file:
         paths.append(spec.smtp.auth_password_file)
+    paths += [s.bearer_token_file for s in spec.sources if s.bearer_token_file]  # the sources' scrape tokens
     return {p: secret_key(p) for p in sorted(set(paths))}

@@ -16,7 +16,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from conftest import ACME, ROOT, require_tool
+from conftest import ACME, FIXTURES, ROOT, require_tool
 from generator import names as n
 from generator.build import rendered_files
 from generator.load import load_spec
@@ -25,7 +25,7 @@ from generator.render.targets.kubernetes import RULES_PER_OBJECT, prometheus_rul
 from generator.model import Kubernetes
 
 SCHEMAS = {kind: json.loads((ROOT / "tests" / "kubernetes" / f"{kind.lower()}.schema.json").read_text())
-           for kind in ("PrometheusRule", "AlertmanagerConfig", "GrafanaDashboard")}
+           for kind in ("PrometheusRule", "AlertmanagerConfig", "GrafanaDashboard", "ScrapeConfig")}
 KUBERNETES_VERSION = "1.30"
 DEPLOY = """
 deploy:
@@ -78,6 +78,28 @@ def test_every_kubernetes_object_validates_against_its_schema(tmp_path, alertman
         if o["kind"] != "Kustomization":
             assert o["metadata"]["namespace"] == "ai-finops"
             assert o["metadata"]["labels"]["release"] == "kps"  # kube-prometheus-stack's rule selector
+
+
+def test_sources_become_scrape_configs_with_the_same_relabelling(tmp_path):
+    specs = tmp_path / "specs"
+    shutil.copytree(FIXTURES / "sources" / "specs", specs)
+    with open(specs / "org.yaml", "a") as f:
+        f.write("deploy:\n  kubernetes: {namespace: ai-finops, labels: {release: kps}}\n")
+    files = rendered_files(load_spec(specs)[0])
+    objects = _objects(files)
+    scrape = {p: o for p, o in objects.items() if o["kind"] == "ScrapeConfig"}
+    assert sorted(scrape) == [f"kubernetes/scrapeconfigs/{n.SOURCE_JOB_PREFIX}{k}.yaml" for k in sorted(n.SOURCES)]
+    assert {p: e for p, o in scrape.items() if (e := _valid(o))} == {}
+    litellm = scrape[f"kubernetes/scrapeconfigs/{n.SOURCE_JOB_PREFIX}litellm.yaml"]["spec"]
+    plain = next(j for j in yaml.safe_load(files[n.PROMETHEUS_CONFIG])["scrape_configs"]
+                 if j["job_name"] == f"{n.SOURCE_JOB_PREFIX}litellm")
+    assert len(litellm["metricRelabelings"]) == len(plain["metric_relabel_configs"])
+    assert litellm["metricRelabelings"][0]["sourceLabels"] == plain["metric_relabel_configs"][0]["source_labels"]
+    assert litellm["authorization"] == {"type": "Bearer", "credentials": {"name": "aicost-alertmanager",
+                                                                          "key": "litellm-metrics-token"}}
+    assert "litellm-metrics-token=" in files["kubernetes/create-secret.sh"].decode()
+    assert all(f"scrapeconfigs/{n.SOURCE_JOB_PREFIX}{k}.yaml" in yaml.safe_load(files["kubernetes/kustomization.yaml"])
+               ["resources"] for k in n.SOURCES)
 
 
 def test_a_snake_case_key_fails_the_schema(tmp_path):

@@ -46,8 +46,10 @@ def _targets(spec: Spec, files: dict[str, object]) -> dict[str, object]:
     def under(folder: str) -> dict:
         return {path.removeprefix(folder + "/"): data for path, data in files.items() if path.startswith(folder + "/")}
 
+    sources = tuple(j for j in files[names.PROMETHEUS_CONFIG]["scrape_configs"]
+                    if j["job_name"].startswith(names.SOURCE_JOB_PREFIX))
     plain = Plain(under(names.RULES_DIR), files[names.ALERTMANAGER_CONFIG], under(names.ALERTMANAGER_TEMPLATES_DIR),
-                  under(names.GRAFANA_DASHBOARDS_DIR))
+                  under(names.GRAFANA_DASHBOARDS_DIR), sources)
     out: dict[str, object] = {}
     if spec.deploy.kubernetes:
         out.update(kubernetes.render_kubernetes(spec.deploy.kubernetes, plain, secret_files(spec)))

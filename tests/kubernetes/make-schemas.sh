@@ -16,6 +16,7 @@ gen() {  # package-relative .d.ts, TypeScript interface, output file
 }
 gen @kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule.d.ts IPrometheusRule prometheusrule.schema.json
 gen @kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/AlertmanagerConfig.d.ts IAlertmanagerConfig alertmanagerconfig.schema.json
+gen @kubernetes-models/prometheus-operator/monitoring.coreos.com/v1alpha1/ScrapeConfig.d.ts IScrapeConfig scrapeconfig.schema.json
 gen @kubernetes-models/grafana-operator/grafana.integreatly.org/v1beta1/GrafanaDashboard.d.ts IGrafanaDashboard grafanadashboard.schema.json
 python3 "$here/patch-routes.py" "$here/alertmanagerconfig.schema.json"
 rm -rf "$work"

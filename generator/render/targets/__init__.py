@@ -14,6 +14,7 @@ class Plain:
     alertmanager: dict  # alertmanager.yml
     templates: dict  # file name -> Go template text
     dashboards: dict  # file name -> dashboard JSON model
+    scrape_jobs: tuple = ()  # the sources' scrape configs of prometheus.yml
 
     def groups(self) -> list[dict]:
         """Every rule group, in file order."""

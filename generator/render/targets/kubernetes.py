@@ -154,6 +154,30 @@ def dashboards(k8s: Kubernetes, plain: Plain) -> dict[str, dict]:
     return out
 
 
+_RELABEL_KEYS = {"source_labels": "sourceLabels", "target_label": "targetLabel", "regex": "regex",
+                 "replacement": "replacement", "action": "action"}
+
+
+def scrape_configs(k8s: Kubernetes, plain: Plain) -> dict[str, dict]:
+    """One ScrapeConfig (monitoring.coreos.com/v1alpha1) per source job: the same targets, the same
+    metric relabelling, the bearer token as a key of the receivers' Secret. Prometheus selects them
+    with its scrapeConfigSelector (kube-prometheus-stack: the release label, as for the rules)."""
+    out = {}
+    for job in plain.scrape_jobs:
+        spec = {"jobName": job["job_name"], "scrapeInterval": job["scrape_interval"],
+                "staticConfigs": job["static_configs"],
+                "metricRelabelings": [{_RELABEL_KEYS[k]: v for k, v in r.items()} for r in job["metric_relabel_configs"]]}
+        if "authorization" in job:
+            spec["authorization"] = {"type": "Bearer",
+                                     "credentials": _secret(k8s, job["authorization"]["credentials_file"])}
+        if job.get("scheme"):
+            spec["scheme"] = job["scheme"].upper()
+        out[f"scrapeconfigs/{job['job_name']}.yaml"] = {
+            "apiVersion": "monitoring.coreos.com/v1alpha1", "kind": "ScrapeConfig",
+            "metadata": _meta(k8s, job["job_name"]), "spec": spec}
+    return out
+
+
 def create_secret_script(k8s: Kubernetes, files: dict[str, str]) -> str:
     """A script that creates (or updates) the receivers' Secret from the files the spec names."""
     args = " ".join(shlex.quote(f"--from-file={key}={path}") for path, key in files.items())
@@ -170,7 +194,7 @@ def create_secret_script(k8s: Kubernetes, files: dict[str, str]) -> str:
 
 def render_kubernetes(k8s: Kubernetes, plain: Plain, secret_files: dict[str, str]) -> dict[str, object]:
     """rendered/kubernetes/: every object, the secret script and the kustomization listing them."""
-    objects: dict[str, dict] = {**prometheus_rules(k8s, plain), **dashboards(k8s, plain)}
+    objects: dict[str, dict] = {**prometheus_rules(k8s, plain), **dashboards(k8s, plain), **scrape_configs(k8s, plain)}
     if k8s.alertmanager == "secret":
         objects["alertmanager/alertmanager-secret.yaml"] = alertmanager_secret(k8s, plain)
     else:
