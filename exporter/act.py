@@ -88,7 +88,8 @@ class Act:
         return seen
 
     def plan(self, labels: dict[str, str]) -> tuple[str, list[str] | None, str]:
-        """(decision, command, why) for an AIGPUIdle alert with these labels; nothing is logged or run."""
+        """(decision, command, why) for an AIGPUIdle alert with these labels ("run" with --execute);
+        nothing is logged or run."""
         team = self.teams.get(labels.get(n.L_TEAM, ""))
         environment = labels.get(n.L_ENVIRONMENT) or (team.environment if team else "")
         if environment == "production" or (team and team.environment == "production"):
@@ -99,7 +100,7 @@ class Act:
             command = command_for(team.template, labels)
         except ValueError as exc:
             return "invalid", None, str(exc)
-        return ("ran" if self.execute else "dry_run"), command, "" if self.execute else "dry run: started without --execute"
+        return ("run" if self.execute else "dry_run"), command, "" if self.execute else "dry run: started without --execute"
 
     def handle(self, payload: dict) -> list[dict]:
         """Decide (and with --execute, act) on every AIGPUIdle alert of one Alertmanager webhook."""
@@ -126,7 +127,7 @@ class Act:
             return self._entry(key, labels, "duplicate", None, "this firing was decided already")
         self.seen.add(key)
         decision, command, why = self.plan(labels)
-        return self._entry(key, labels, "running" if decision == "ran" else decision, command, why)
+        return self._entry(key, labels, "running" if decision == "run" else decision, command, why)
 
     def _entry(self, key, labels, decision, command, why) -> dict:
         return {"time": round(self.clock(), 3), "fingerprint": key[0], "starts_at": key[1], "labels": labels,
@@ -176,7 +177,7 @@ def serve(act: Act, host: str, port: int) -> ThreadingHTTPServer:
             elif url.path == "/preview":
                 labels = {k: v[0] for k, v in parse_qs(url.query).items()}
                 decision, command, why = act.plan(labels)
-                self._send(200, {"decision": "would_run" if decision == "ran" else decision, "command": command,
+                self._send(200, {"decision": "would_run" if decision == "run" else decision, "command": command,
                                  "why": why, "labels": labels})
             else:
                 self._send(404, {"error": "POST / (Alertmanager webhook), GET /preview?instance=...&team=..., /healthz"})

@@ -110,6 +110,9 @@ def test_vllm_targets_carry_their_team_and_dcgm_reads_both_host_labels():
     assert _job(spec, "vllm")["static_configs"] == [{"targets": ["vllm-1.internal:8000"], "labels": {"team": "serving"}}]
     hosts = [r for r in _job(spec, "dcgm")["metric_relabel_configs"] if r.get("target_label") == "instance"]
     assert [r["source_labels"][1] for r in hosts] == ["Hostname", "hostname"]
+    rename = next(r for r in _job(spec, "dcgm")["metric_relabel_configs"] if r.get("target_label") == "__name__")
+    assert rename == {"source_labels": ["__name__"], "regex": "DCGM_FI_DEV_GPU_UTIL", "target_label": "__name__",
+                      "replacement": n.GPU_UTILIZATION}  # every GPU, mapped to a team or not
 
 
 def test_the_ledger_counts_each_team_from_its_truth_source_only():

@@ -108,6 +108,8 @@ def test_dcgm_utilization_feeds_the_idle_gpu_alert_with_both_host_labels(stack):
     util = {r["metric"]["instance"]: r["metric"] for r in _wait(lambda: stack.query(f'{n.GPU_UTILIZATION}{{team="platform"}}'))}
     assert set(util) == {"gpu-node-1", "gpu-node-2"}  # Hostname (up to 4.8.2) and hostname (after #655)
     assert util["gpu-node-1"]["type"] == "A10G" and util["gpu-node-1"]["environment"] == "staging"
+    orphan = stack.query(f'{n.GPU_UTILIZATION}{{instance="gpu-node-3"}}')  # no team, still watched
+    assert len(orphan) == 1 and "team" not in orphan[0]["metric"] and orphan[0]["metric"]["source"] == "dcgm"
     got = stack.sink.wait_for(n.A_GPU_IDLE, set(expected_receivers(stack.spec, {
         "alertname": n.A_GPU_IDLE, "severity": "warning", "team": "platform"})), timeout=45, team="platform")
     assert got and {a["labels"]["instance"] for alerts in got.values() for a in alerts} == {"gpu-node-1"}

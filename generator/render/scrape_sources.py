@@ -106,7 +106,10 @@ def _dcgm(source: Source, spec: Spec) -> list[dict]:
         out.append(_set([n.L_NAME, host], f"{escape(n.DCGM_GPU_UTIL)};(.+)", n.L_INSTANCE, "$1"))
     out += [_set([n.L_NAME, TMP_TEAM], f"{escape(n.DCGM_GPU_UTIL)};{escape(t.name)}", label, value)
             for t in teams for label, value in ((n.L_PROJECT, t.source_project), (n.L_ENVIRONMENT, t.environment))]
-    out += _renames([(n.DCGM_GPU_UTIL, n.GPU_UTILIZATION, {})])
+    # Every GPU is renamed, mapped to a team or not: an idle GPU of no known team still wastes money
+    # (AIGPUIdle judges it against the org's threshold).
+    out += [_set([n.L_NAME], escape(n.DCGM_GPU_UTIL), n.L_NAME, n.GPU_UTILIZATION),
+            _set([n.L_NAME], escape(n.GPU_UTILIZATION), n.L_SOURCE, source.kind)]
     return out + _contract_labels(source, spec, (n.GPU_UTILIZATION,), teams)
 
 
