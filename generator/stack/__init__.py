@@ -25,7 +25,7 @@ from generator.model import ScrapeTarget, Source, Spec
 from generator.output import serialise, write_tree
 from generator.prometheus_api import instant_query
 from generator.stack.exposition import StaticExposition
-from generator.stack.sink import WebhookSink
+from generator.stack.sink import WebhookSink, redirect_receivers
 
 PROMETHEUS = "prometheus"
 ALERTMANAGER = ("prometheus-alertmanager", "alertmanager")  # Debian's name, upstream's name
@@ -79,25 +79,6 @@ def fast_model(spec: Spec, ports: Ports, interval: str = "1s", source_ports: dic
                    prometheus_self_target=f"127.0.0.1:{ports.prometheus}",
                    scrape_interval=interval,
                    alert_for=tuple((a, "10s" if a in n.HEALTH_ALERTS else "0s") for a, _ in spec.alert_for))
-
-
-def redirect_receivers(config: dict, sink_url: str) -> dict:
-    """The rendered Alertmanager config with every receiver replaced by a webhook to the sink,
-    and short timers; routes and inhibitions are kept as rendered."""
-    out = json.loads(json.dumps(config))
-    out["receivers"] = [{"name": r["name"], "webhook_configs": [{"url": f"{sink_url}/{r['name']}", "send_resolved": False}]}
-                        for r in config["receivers"]]
-    out.pop("global", None)
-
-    def fast(route: dict) -> None:
-        for key, value in (("group_wait", "1s"), ("group_interval", "2s"), ("repeat_interval", "1h")):
-            if key in route:
-                route[key] = value
-        for child in route.get("routes", []):
-            fast(child)
-
-    fast(out["route"])
-    return out
 
 
 def find_binary(names) -> str:
@@ -198,6 +179,7 @@ class Stack:
                           ("prometheus", f"http://127.0.0.1:{self.ports.prometheus}/-/ready")):
             wait_http(url, dict(self.procs)[name], name)
         self._wait_scraped()
+        self._release_sources()
         return self
 
     def _serve_expositions(self) -> None:
@@ -208,7 +190,7 @@ class Stack:
         for source in self.spec.sources:
             port, text = self.expositions[source.kind]
             needs = source.bearer_token_file is not None
-            self.servers.append(StaticExposition(port, text, token if needs else None))
+            self.servers.append(StaticExposition(port, text, token if needs else None, start_at_zero=True))
             sources.append(replace(source, bearer_token_file=str(token_file)) if needs else source)
         self.spec = replace(self.spec, sources=tuple(sources))
 
@@ -222,6 +204,20 @@ class Stack:
                 return
             time.sleep(0.3)
         raise StackError(f"Prometheus did not scrape the exporter and the app within {timeout:.0f}s")
+
+    def _release_sources(self, timeout: float = 30) -> None:
+        """Once every source job has been scraped with its counters at 0, serve their real values: each
+        series is seen before it grows, as in life, whatever the ledger's view of new series."""
+        if not self.servers:
+            return
+        jobs = f'up{{job=~"{n.SOURCE_JOB_PREFIX}.*"}} == 1'
+        deadline = time.monotonic() + timeout
+        while len(self.query(jobs)) < len(self.servers):
+            if time.monotonic() > deadline:
+                raise StackError(f"Prometheus did not scrape the sources' expositions within {timeout:.0f}s")
+            time.sleep(0.3)
+        for server in self.servers:
+            server.release()
 
     def spawn(self, name: str, argv: list[str]) -> None:
         """Start a process the stack owns (stopped by stop(), by pid)."""

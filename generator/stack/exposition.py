@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class StaticExposition:
-    """Serves one text exposition at /metrics; with a token, only to `Authorization: Bearer <token>`."""
+_COUNTER_SAMPLE = re.compile(r'^(\S*?(_total|_sum|_count|_bucket)(\{.*\})?|\{"[^"]*(_total|_sum|_count|_bucket)".*\}) \S+$')
 
-    def __init__(self, port: int, text: str, token: str | None = None):
-        body = text.encode()
+
+def counters_at_zero(text: str) -> str:
+    """The exposition with every counter sample (…_total, histogram parts) at 0, gauges as they are:
+    what the tool showed before its calls."""
+    return "\n".join(_COUNTER_SAMPLE.sub(lambda m: m.group(1) + " 0", line) for line in text.splitlines()) + "\n"
+
+
+class StaticExposition:
+    """Serves one text exposition at /metrics; with a token, only to `Authorization: Bearer <token>`.
+    With `start_at_zero`, its counters read 0 until `release()`: each series is seen before it grows."""
+
+    def __init__(self, port: int, text: str, token: str | None = None, start_at_zero: bool = False):
         expected = f"Bearer {token}" if token else None
         self.refused = 0
+        self.body = (counters_at_zero(text) if start_at_zero else text).encode()
+        self._full = text.encode()
 
         server = self
 
@@ -23,6 +35,7 @@ class StaticExposition:
                     self.send_response(401)
                     self.end_headers()
                     return
+                body = server.body
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -34,6 +47,10 @@ class StaticExposition:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def release(self) -> None:
+        """Serve the counters' real values from now on."""
+        self.body = self._full
 
     def close(self) -> None:
         """Stop serving and free the port."""
