@@ -91,8 +91,7 @@ class Act:
         """(decision, command, why) for an AIGPUIdle alert with these labels ("run" with --execute);
         nothing is logged or run."""
         team = self.teams.get(labels.get(n.L_TEAM, ""))
-        environment = labels.get(n.L_ENVIRONMENT) or (team.environment if team else "")
-        if environment == "production" or (team and team.environment == "production"):
+        if "production" in (labels.get(n.L_ENVIRONMENT), team and team.environment):
             return "refused_production", None, "production is never shut down by aicost act"
         if team is None or not team.template:
             return "no_action", None, "no idle_gpu action in the spec for this team"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 import urllib.error
@@ -25,8 +24,10 @@ from datetime import datetime, timezone
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
 
+from exporter.periodic import Periodic
 from exporter.registry import per_registry
 from generator import names as n
+from generator.durations import timestamp
 
 log = logging.getLogger("aicost")
 DAILY, MONTHLY = n.PERIODS
@@ -114,8 +115,7 @@ class Guard:
         self._bucket_lock = threading.Lock()
         self._last_ok: float | None = None
         self._decided: dict[tuple[str, str, str], object] = {}  # counter children: labels() is slow on the hot path
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._poller = Periodic(self.poll, poll_interval, "aicost-guard", timeout + 1)
         self.metrics = per_registry(_GuardMetrics, registry)
         self.metrics.age.set_function(self.state_age)
 
@@ -217,30 +217,14 @@ class Guard:
 
     def start(self) -> "Guard":
         """Poll now, then every poll_interval seconds in a daemon thread."""
-        self.poll()
-
-        def loop():
-            while not self._stop.wait(self.poll_interval):
-                self.poll()
-
-        self._thread = threading.Thread(target=loop, name="aicost-guard", daemon=True)
-        self._thread.start()
+        self._poller.start()
         return self
 
     def stop(self) -> None:
         """Stop polling."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=self.timeout + 1)
-
-
-_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+        self._poller.stop()
 
 
 def _started(alert: dict) -> float:
-    """An Alertmanager alert's startsAt (RFC 3339, nanoseconds) in Unix seconds; 0 when unreadable."""
-    m = _RFC3339.match(str(alert.get("startsAt") or ""))
-    if not m:
-        return 0.0
-    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
-    return datetime.fromisoformat(m.group(1) + zone).timestamp() + float("0." + (m.group(2) or "0"))
+    """An Alertmanager alert's startsAt in Unix seconds; 0 when unreadable."""
+    return timestamp(str(alert.get("startsAt") or "")) or 0.0

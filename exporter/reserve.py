@@ -18,10 +18,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from typing import NoReturn
 
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from exporter.guard import DAILY, BudgetExceeded, _GuardMetrics, period_bounds
+from exporter.periodic import Periodic
 from exporter.registry import per_registry
 from generator import names as n
 
@@ -42,8 +44,8 @@ class Reservations:
         self._local: dict[str, float] = {}  # this process's spend since that read
         self._held: dict[str, float] = {}  # reserved by calls in flight
         self._read_at: float | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._day_end = 0.0  # when the day of the last read ends: past it, that day's spend no longer counts
+        self._reader = Periodic(self.refresh, refresh, "aicost-reservations", timeout + 1)
         self.metrics = per_registry(_GuardMetrics, registry)
 
     def _fetch(self) -> dict[str, float]:
@@ -59,8 +61,9 @@ class Reservations:
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("aicost: the reservation could not read %s (%s)", self.url, exc)
             return False
+        now = self.clock()
         with self._lock:
-            self._spent, self._local, self._read_at = spent, {}, self.clock()
+            self._spent, self._local, self._read_at, self._day_end = spent, {}, now, period_bounds(DAILY, now)[1]
         return True
 
     def reserve(self, team: str, model: str | None, max_input_tokens: int | None, max_output_tokens: int | None) -> float:
@@ -68,25 +71,28 @@ class Reservations:
         if team not in self.budgets:
             return 0.0
         now = self.clock()
-        reset = period_bounds(DAILY, now)[1]
         price = self.prices.get(model or "")
         if max_input_tokens is None or max_output_tokens is None or price is None:
-            self._decide(team, "block", "unbounded")
-            raise BudgetExceeded(team, DAILY, reset, "unbounded")
+            self._refuse(team, now, "unbounded")
         cost = max_input_tokens * price.input + max_output_tokens * price.output
         with self._lock:
-            self._roll(now)
+            if self._read_at is not None and now >= self._day_end:
+                # 00:00 UTC: the day's spend starts again, before Prometheus says so
+                self._spent, self._local, self._read_at, self._day_end = {}, {}, now, period_bounds(DAILY, now)[1]
             stale = self._read_at is None or now - self._read_at > self.stale_after
             if stale and self.on_stale.get(team, "allow") == "block":
-                self._decide(team, "block", "stale_spend")
-                raise BudgetExceeded(team, DAILY, reset, "stale_spend")
+                self._refuse(team, now, "stale_spend")
             left = self.budgets[team] - self._spent.get(team, 0.0) - self._local.get(team, 0.0) - self._held.get(team, 0.0)
             if cost > left:
-                self._decide(team, "block", "reservation")
-                raise BudgetExceeded(team, DAILY, reset, "reservation")
+                self._refuse(team, now, "reservation")
             self._held[team] = self._held.get(team, 0.0) + cost
         self._decide(team, "allow", "reserved")
         return cost
+
+    def _refuse(self, team: str, now: float, reason: str) -> NoReturn:
+        """Count the refusal and raise it, lifting at the next 00:00 UTC."""
+        self._decide(team, "block", reason)
+        raise BudgetExceeded(team, DAILY, period_bounds(DAILY, now)[1], reason)
 
     def settle(self, team: str, reserved: float, actual: float) -> None:
         """The call is over: release its reservation and count what it really cost."""
@@ -96,28 +102,14 @@ class Reservations:
             self._held[team] = max(0.0, self._held.get(team, 0.0) - reserved)
             self._local[team] = self._local.get(team, 0.0) + actual
 
-    def _roll(self, now: float) -> None:
-        """At 00:00 UTC the day's spend starts again, before Prometheus says so."""
-        if self._read_at is not None and period_bounds(DAILY, self._read_at)[0] != period_bounds(DAILY, now)[0]:
-            self._spent, self._local, self._read_at = {}, {}, now
-
     def _decide(self, team: str, decision: str, reason: str) -> None:
         self.metrics.decisions.labels(team, decision, reason).inc()
 
     def start(self) -> "Reservations":
         """Read now, then every `refresh` seconds in a daemon thread."""
-        self.refresh()
-
-        def loop():
-            while not self._stop.wait(self.refresh_every):
-                self.refresh()
-
-        self._thread = threading.Thread(target=loop, name="aicost-reservations", daemon=True)
-        self._thread.start()
+        self._reader.start()
         return self
 
     def stop(self) -> None:
         """Stop the background reads."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._reader.stop()

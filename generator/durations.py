@@ -1,8 +1,10 @@
-"""Prometheus durations: the exact grammar Prometheus and Alertmanager accept, and their length."""
+"""Prometheus durations (the exact grammar Prometheus and Alertmanager accept, and their length) and the
+RFC 3339 timestamps their APIs answer with."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 # prometheus/common model.ParseDuration: units in decreasing order, each at most once ("1h30m",
 # not "30m1h"); both Prometheus and Alertmanager refuse anything else.
@@ -30,3 +32,16 @@ def render(total_seconds: float) -> str:
             out += f"{ms // unit}{name}"
             ms %= unit
     return out
+
+
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
+
+
+def timestamp(text: str) -> float | None:
+    """Unix seconds of an RFC 3339 timestamp as Prometheus and Alertmanager write them (nanoseconds,
+    a zone); None when it is not one."""
+    m = _RFC3339.match(text)
+    if not m:
+        return None
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.fromisoformat(m.group(1) + zone).timestamp() + float("0." + (m.group(2) or "0"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from generator import names as n
 from generator.deploy_model import Deploy, Kubernetes, Mimir, Thanos, secret_files, secret_key  # noqa: F401
 from generator.durations import seconds
+from generator.sources_model import Source, TeamSources
 
 
 def _threshold(default: float, about: str, minimum: float = 0, exclusive: bool = True, maximum: float | None = None,
@@ -93,18 +94,6 @@ class Enforce:
     def actions(self) -> tuple[str, ...]:
         """What the guard does for this team: block past the exceeded level, throttle past the warning."""
         return {"block": ("block",), "throttle": ("block", "throttle")}.get(self.mode, ())
-
-
-@dataclass(frozen=True)
-class TeamSources:
-    """Which source is the truth for a team's spend, and the team's names in other tools."""
-
-    api: str = n.NATIVE_SOURCE  # API spend and tokens: aicost (the library) | litellm | otel
-    gpu: tuple[str, ...] = (n.NATIVE_SOURCE,)  # GPU spend: aicost (the exporter) | opencost | vllm (tokens at transfer price)
-    litellm: tuple[str, ...] = ()  # LiteLLM team ids or aliases of this team (default: the team's name)
-    otel: tuple[str, ...] = ()  # values of the OTel source's team attribute (default: the team's name)
-    namespaces: tuple[str, ...] = ()  # Kubernetes namespaces (vLLM, DCGM, OpenCost)
-    project: str = ""  # the project of source spend that carries none (default: the team's first project)
 
 
 @dataclass(frozen=True)
@@ -201,26 +190,6 @@ class ScrapeTarget:
 
 
 @dataclass(frozen=True)
-class Source:
-    """A tool whose metrics aicost maps onto its contract (README: Sources): one scrape job."""
-
-    kind: str  # litellm | otel | vllm | dcgm | opencost
-    targets: tuple[ScrapeTarget, ...]
-    bearer_token_file: str | None = None
-    team_label: str = ""  # the source's label that names the team (litellm: team_alias or team)
-    project_label: str | None = None  # the source's label that names the project, if any
-    names: str = "underscore"  # otel: underscore | utf8 (Prometheus 3 only)
-    category: str = "compute"  # opencost: the category its GPU dollars are booked to
-    transfer_prices: tuple["ModelPrice", ...] = ()  # vllm: internal dollars per 1M tokens
-    target_teams: tuple[tuple[str, str], ...] = ()  # vllm: target address -> team, for servers without a namespace
-
-    @property
-    def job(self) -> str:
-        """The scrape job's name."""
-        return n.SOURCE_JOB_PREFIX + self.kind
-
-
-@dataclass(frozen=True)
 class Smtp:
     """SMTP settings for e-mail receivers and the weekly report."""
 
@@ -271,6 +240,10 @@ class Spec:
     def source(self, kind: str) -> Source | None:
         """The configured source of that kind, if any."""
         return next((s for s in self.sources if s.kind == kind), None)
+
+    def truth_teams(self, source: str) -> list[Team]:
+        """The teams whose API or GPU spend is counted from `source`."""
+        return [t for t in self.teams if t.sources.counts(source)]
 
     @property
     def ledger_interval_seconds(self) -> float:

@@ -255,7 +255,7 @@ def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
         al_ctx.error(("smtp",), "missing; e-mail receivers need smtp settings (smarthost, from)")
     priced = {alias for name, p in _map(prices.get("models")).items() for alias in (name, *(_map(p).get("aliases") or ()))}
     org_ctx = Ctx(spec.docs["org.yaml"], problems)
-    sources = resolve_sources(org.get("sources"), lambda t: _target(t, org_ctx, ("sources",)), org_ctx)
+    sources = resolve_sources(org.get("sources"), lambda t, where: _target(t, org_ctx, where), org_ctx)
     configured = {s.kind for s in sources}
     actions = _map(org.get("actions"))
     org_action = action_template(actions.get("idle_gpu"), org_ctx, ("actions", "idle_gpu"))

@@ -18,7 +18,7 @@ from conftest import ROOT
 
 LAYERS = [
     ("generator.names", "generator.durations", "generator.errors", "generator.policy", "generator"),
-    ("generator.model", "generator.deploy_model"),
+    ("generator.model", "generator.deploy_model", "generator.sources_model"),
     ("generator.spec",),
     ("generator.resolve", "generator.load"),
     ("generator.promql", "generator.catalogue"),

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 
 from generator import names as n
 from generator import promql as q
 from generator.doctor import PROBLEM, WARNING, Facts, Finding, diagnose
+from generator.durations import timestamp
 from generator.model import Spec
 from generator.prometheus_api import api_data, instant_query
-
-
-LEGACY_LABEL = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # else quoted, as only Prometheus 3 reads it
+from generator.spec.types import LABEL_NAME_RE
 
 
 LANDED = (n.SPEND, n.API_TOKENS, n.GPU_UTILIZATION, n.OPENCOST_GPU_ALLOCATION)  # what source jobs label
@@ -47,9 +45,10 @@ def _source_facts(spec: Spec, url: str, facts: Facts) -> None:
         age = _value(url, f"time() - max(timestamp({series}))")
         facts.source_series[source.kind] = (int(count), age)
         if source.kind in ("litellm", "otel"):
-            counted = {i for t in spec.teams if t.sources.api == source.kind for i in t.source_ids(source.kind)}
+            counted = {i for t in spec.truth_teams(source.kind) for i in t.source_ids(source.kind)}
             metric = raw_names(spec, source.kind)[0]
-            by = source.team_label if LEGACY_LABEL.match(source.team_label) else json.dumps(source.team_label)
+            # a dotted label name is quoted, as only Prometheus 3 reads it
+            by = source.team_label if LABEL_NAME_RE.match(source.team_label) else json.dumps(source.team_label)
             seen = _labels(url, f"count by ({by}) ({{__name__={json.dumps(metric)}}})", source.team_label)
             facts.unmapped[source.kind] = seen - counted
 
@@ -72,22 +71,16 @@ def gather(spec: Spec, url: str) -> Facts:
     now = time.time()
     for g in api_data(url, "rules")["groups"]:
         last = g.get("lastEvaluation") or ""
-        age = now - _rfc3339(last) if last and not last.startswith("0001") else None
+        evaluated = timestamp(last) if not last.startswith("0001") else None  # Go's zero time: never evaluated
+        age = now - evaluated if evaluated is not None else None
         errors = [(r.get("name", ""), r.get("lastError", "")) for r in g.get("rules", []) if r.get("health") == "err"]
         facts.groups.append({"name": g["name"], "interval": float(g.get("interval") or 60), "age": age,
                              "duration": float(g.get("evaluationTime") or 0), "errors": errors})
     return facts
 
 
-def _rfc3339(text: str) -> float:
-    """Unix seconds of Prometheus' RFC 3339 timestamps (nanoseconds and a zone)."""
-    from datetime import datetime
-
-    head, _, rest = text.partition(".")
-    zone = rest.lstrip("0123456789") if rest else text[19:]
-    fraction = float("0." + rest[: len(rest) - len(zone)]) if rest else 0.0
-    zone = "+00:00" if zone in ("Z", "") else zone
-    return datetime.fromisoformat(head[:19] + zone).timestamp() + fraction
+def _counts(findings: list[Finding]) -> tuple[int, int]:
+    return sum(f.level == PROBLEM for f in findings), sum(f.level == WARNING for f in findings)
 
 
 def as_text(findings: list[Finding]) -> str:
@@ -96,20 +89,18 @@ def as_text(findings: list[Finding]) -> str:
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("LEVEL", "CHECK", "SUBJECT"))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(("LEVEL", "CHECK", "SUBJECT"), widths)) + "  FINDING"]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r[:3], widths)) + "  " + r[3] for r in rows]
-    problems = sum(f.level == PROBLEM for f in findings)
-    warnings = sum(f.level == WARNING for f in findings)
-    lines.append(f"{problems} problem(s), {warnings} warning(s)")
+    lines.append("{} problem(s), {} warning(s)".format(*_counts(findings)))
     return "\n".join(lines)
 
 
 def as_json(findings: list[Finding]) -> str:
     """The findings for CI: counts and every finding."""
-    return json.dumps({"problems": sum(f.level == PROBLEM for f in findings),
-                       "warnings": sum(f.level == WARNING for f in findings),
-                       "findings": [vars(f) for f in findings]}, indent=2, sort_keys=True)
+    problems, warnings = _counts(findings)
+    return json.dumps({"problems": problems, "warnings": warnings, "findings": [vars(f) for f in findings]},
+                      indent=2, sort_keys=True)
 
 
 def run_doctor(spec: Spec, url: str, fmt: str) -> tuple[str, bool]:
     """The report, and whether it found a problem."""
     findings = diagnose(spec, gather(spec, url))
-    return (as_json if fmt == "json" else as_text)(findings), any(f.level == PROBLEM for f in findings)
+    return (as_json if fmt == "json" else as_text)(findings), _counts(findings)[0] > 0

@@ -52,17 +52,12 @@ def _contract_labels(source: Source, spec: Spec, contracts: tuple[str, ...], tea
     return out + [{"action": "labeldrop", "regex": escape(TMP_TEAM)}]
 
 
-def _truth(spec: Spec, field: str, kind: str) -> list[Team]:
-    """The teams whose `sources.<field>` names this source."""
-    return [t for t in spec.teams if kind == getattr(t.sources, field) or kind in getattr(t.sources, field)]
-
-
 def _namespaces(teams: list[Team]) -> dict[str, tuple[str, ...]]:
     return {t.name: t.sources.namespaces for t in teams}
 
 
 def _litellm(source: Source, spec: Spec) -> list[dict]:
-    teams = [t for t in spec.teams if t.sources.api == "litellm"]
+    teams = spec.truth_teams(source.kind)
     return [*_team_mapping(source.team_label, {t.name: t.source_ids("litellm") for t in teams}),
             *_renames([(n.LITELLM_SPEND, n.SPEND, {n.L_CATEGORY: "api"}),
                        (n.LITELLM_INPUT_TOKENS, n.API_TOKENS, {n.L_DIRECTION: "input"}),
@@ -71,7 +66,7 @@ def _litellm(source: Source, spec: Spec) -> list[dict]:
 
 
 def _otel(source: Source, spec: Spec) -> list[dict]:
-    teams = [t for t in spec.teams if t.sources.api == "otel"]
+    teams = spec.truth_teams(source.kind)
     metric, token_type, model = (x[source.names] for x in (n.OTEL_TOKEN_USAGE_SUM, n.OTEL_TOKEN_TYPE, n.OTEL_REQUEST_MODEL))
     # Only input and output tokens are counted: a token type this version does not know is not guessed at.
     counted = f"{escape(metric)};.+;(input|output)"
@@ -83,7 +78,7 @@ def _otel(source: Source, spec: Spec) -> list[dict]:
 
 
 def _vllm(source: Source, spec: Spec) -> list[dict]:
-    teams = _truth(spec, "gpu", "vllm")
+    teams = spec.truth_teams(source.kind)
     served = {team for _, team in source.target_teams}
     by_target = {t.name: (t.name,) for t in teams if t.name in served}
     return [*_team_mapping(n.L_TEAM, by_target), *_team_mapping(n.L_NAMESPACE, _namespaces(teams)),
@@ -114,7 +109,7 @@ def _dcgm(source: Source, spec: Spec) -> list[dict]:
 
 
 def _opencost(source: Source, spec: Spec) -> list[dict]:
-    teams = _truth(spec, "gpu", "opencost")
+    teams = spec.truth_teams(source.kind)
     # No rename: GPUs allocated times a node's hourly price is a computation, done by the ledger's rule.
     gate = [n.L_NAME, TMP_TEAM], f"{escape(n.OPENCOST_GPU_ALLOCATION)};.+"
     return [*_team_mapping(n.L_NAMESPACE, _namespaces(teams)), _set(*gate, n.L_CATEGORY, source.category),

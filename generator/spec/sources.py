@@ -29,7 +29,8 @@ def _map(value) -> dict:
 
 
 def resolve_sources(data: dict | None, make_target, ctx: Ctx) -> tuple[m.Source, ...]:
-    """The sources org.yaml configures, in the contract's order; warns what each cannot give."""
+    """The sources org.yaml configures, in the contract's order; warns what each cannot give.
+    `make_target(value, path)` reads one scrape target (the org's targets' own reader)."""
     out = []
     for kind in n.SOURCES:
         d = _map(data).get(kind)
@@ -42,7 +43,8 @@ def resolve_sources(data: dict | None, make_target, ctx: Ctx) -> tuple[m.Source,
         prices = tuple(m.ModelPrice(name, p["input_per_million"], p["output_per_million"])
                        for name, p in sorted(_map(d.get("transfer_prices")).items()))
         out.append(m.Source(
-            kind, tuple(make_target(t) for t in d.get("targets") or ()), d.get("bearer_token_file"),
+            kind, tuple(make_target(t, ("sources", kind, "targets", i)) for i, t in enumerate(d.get("targets") or ())),
+            d.get("bearer_token_file"),
             team_label=d.get("team_label") or "", project_label=d.get("project_label"),
             names=d.get("names") or "underscore", category=d.get("category") or "compute", transfer_prices=prices,
             target_teams=tuple((t["target"], t["team"]) for t in d.get("targets") or ()

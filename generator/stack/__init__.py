@@ -8,7 +8,6 @@ and removes the folder.
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import socket
@@ -23,7 +22,7 @@ from generator import names as n
 from generator.errors import StackError
 from generator.model import ScrapeTarget, Source, Spec
 from generator.output import serialise, write_tree
-from generator.prometheus_api import instant_query
+from generator.prometheus_api import api_data, instant_query
 from generator.stack.exposition import StaticExposition
 from generator.stack.sink import WebhookSink, redirect_receivers
 
@@ -194,28 +193,24 @@ class Stack:
             sources.append(replace(source, bearer_token_file=str(token_file)) if needs else source)
         self.spec = replace(self.spec, sources=tuple(sources))
 
-    def _wait_scraped(self, timeout: float = 30) -> None:
+    def _wait_up(self, jobs: str, count: int, what: str, timeout: float = 30) -> None:
+        """Wait until `count` targets of the jobs matching `jobs` have been scraped."""
+        deadline = time.monotonic() + timeout
+        while len(self.query(f'up{{job=~"{jobs}"}} == 1')) < count:
+            if time.monotonic() > deadline:
+                raise StackError(f"Prometheus did not scrape {what} within {timeout:.0f}s")
+            time.sleep(0.3)
+
+    def _wait_scraped(self) -> None:
         """Ready is not scraped: wait until both jobs have been scraped, so that every counter's
         first sample is its starting 0 and no early spend goes unseen."""
-        jobs = f'up{{job=~"{n.EXPORTER_JOB}|{n.APP_JOB}"}} == 1'
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.query(jobs)) == 2:
-                return
-            time.sleep(0.3)
-        raise StackError(f"Prometheus did not scrape the exporter and the app within {timeout:.0f}s")
+        self._wait_up(f"{n.EXPORTER_JOB}|{n.APP_JOB}", 2, "the exporter and the app")
 
-    def _release_sources(self, timeout: float = 30) -> None:
+    def _release_sources(self) -> None:
         """Once every source job has been scraped with its counters at 0, serve their real values: each
         series is seen before it grows, as in life, whatever the ledger's view of new series."""
-        if not self.servers:
-            return
-        jobs = f'up{{job=~"{n.SOURCE_JOB_PREFIX}.*"}} == 1'
-        deadline = time.monotonic() + timeout
-        while len(self.query(jobs)) < len(self.servers):
-            if time.monotonic() > deadline:
-                raise StackError(f"Prometheus did not scrape the sources' expositions within {timeout:.0f}s")
-            time.sleep(0.3)
+        if self.servers:
+            self._wait_up(f"{n.SOURCE_JOB_PREFIX}.*", len(self.servers), "the sources' expositions")
         for server in self.servers:
             server.release()
 
@@ -231,8 +226,7 @@ class Stack:
 
     def rules(self) -> list[dict]:
         """Prometheus' rule groups with their health."""
-        url = f"http://127.0.0.1:{self.ports.prometheus}/api/v1/rules"
-        return json.loads(urllib.request.urlopen(url, timeout=10).read())["data"]["groups"]
+        return api_data(f"http://127.0.0.1:{self.ports.prometheus}", "rules")["groups"]
 
     def traffic(self, calls: int = 5) -> None:
         """Realistic calls through the library: a team/model/endpoint mix, a few thousand tokens each."""

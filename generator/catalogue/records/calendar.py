@@ -75,11 +75,11 @@ def day_rules(spec: Spec) -> list[dict]:
 def _unpriced_tokens(spec: Spec) -> str:
     """Today's tokens of models no price covers (never silently $0). Teams whose API truth is LiteLLM
     are left out: LiteLLM prices their calls itself."""
-    litellm = sorted(t.name for t in spec.teams if t.sources.api == "litellm")
+    litellm = [t.name for t in spec.truth_teams("litellm")]
     tokens = (f"{n.R_TEAM_MODEL_TOKENS_TODAY}{{{n.L_TEAM}!~{json.dumps(q.alternatives(litellm))}}}" if litellm
               else n.R_TEAM_MODEL_TOKENS_TODAY)
-    prices = q.join("or", n.C_MODEL_PRICE, *((n.C_TRANSFER_PRICE,) if spec.source("vllm") else ()))
-    return q.join(f"unless {q.on(n.L_MODEL)}", tokens, q.parens(prices) if spec.source("vllm") else prices)
+    prices = q.parens(q.join("or", n.C_MODEL_PRICE, n.C_TRANSFER_PRICE)) if spec.source("vllm") else n.C_MODEL_PRICE
+    return q.join(f"unless {q.on(n.L_MODEL)}", tokens, prices)
 
 
 def month_rules(spec: Spec) -> list[dict]:

@@ -93,29 +93,35 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     )
 
 
+def _selector(metric: str, *matchers: str) -> str:
+    return f"{metric}{{{','.join(matchers)}}}"
+
+
+def _not(label: str, values) -> str:
+    return f"{label}!~{json.dumps(q.alternatives(values))}"
+
+
 def counted_series(metric: str, spec: Spec) -> tuple[str, ...]:
     """The selectors of `metric` the ledger counts: every source's series (a source's relabelling
     renames only its truth teams' series), and aicost's own except where a team's truth for that
     kind of spend is another source. Without sources: the metric, as it always was."""
     if not spec.sources:
         return (metric,)
-    own = f'{n.L_SOURCE}=""'
-    not_api = [t.name for t in spec.teams if t.sources.api != n.NATIVE_SOURCE]
-    not_gpu = [t.name for t in spec.teams if n.NATIVE_SOURCE not in t.sources.gpu]
+    own, theirs = f'{n.L_SOURCE}=""', f'{n.L_SOURCE}!=""'
+    # (categories, teams whose truth for them is another source); tokens are API usage
+    kinds = [(("api",), [t.name for t in spec.teams if t.sources.truth_for("api") != n.NATIVE_SOURCE])]
+    if metric != n.API_TOKENS:
+        kinds.append((n.GPU_CATEGORIES, [t.name for t in spec.teams
+                                         if t.sources.truth_for(n.GPU_CATEGORIES[0]) != n.NATIVE_SOURCE]))
+    excluded = [(cats, teams) for cats, teams in kinds if teams]
     if metric == n.API_TOKENS:
-        excluded = [((), not_api)] if not_api else []
+        native = [_selector(metric, own, *(_not(n.L_TEAM, teams) for _, teams in excluded))]
     else:
-        excluded = [(cats, teams) for cats, teams in ((("api",), not_api), (n.GPU_CATEGORIES, not_gpu)) if teams]
-    if not excluded:
-        native = [f"{metric}{{{own}}}"]
-    elif metric == n.API_TOKENS:
-        native = [f"{metric}{{{own},{n.L_TEAM}!~{json.dumps(q.alternatives(not_api))}}}"]
-    else:
-        cats_out = [c for cats, _ in excluded for c in cats]
-        native = [f"{metric}{{{own},{n.L_CATEGORY}!~{json.dumps(q.alternatives(cats_out))}}}"]
-        native += [f"{metric}{{{own},{n.L_CATEGORY}=~{json.dumps(q.alternatives(cats))},"
-                   f"{n.L_TEAM}!~{json.dumps(q.alternatives(teams))}}}" for cats, teams in excluded]
-    return (*native, f'{metric}{{{n.L_SOURCE}!=""}}')
+        others = [c for cats, _ in excluded for c in cats]
+        native = [_selector(metric, own, *([_not(n.L_CATEGORY, others)] if others else [])),
+                  *(_selector(metric, own, f"{n.L_CATEGORY}=~{json.dumps(q.alternatives(cats))}", _not(n.L_TEAM, teams))
+                    for cats, teams in excluded)]
+    return (*native, _selector(metric, theirs))
 
 
 def only_source(expr: str, source: str, keep: bool) -> str:

@@ -24,12 +24,7 @@ def minutes(duration: str) -> int:
 def landed(team, labels: dict) -> dict:
     """A raw series' labels as they land for the team: from its truth source where that is not aicost
     (renamed by the source's scrape job, labelled `source`), so the ledger counts it."""
-    category = labels.get(n.L_CATEGORY, "api")
-    truth = n.NATIVE_SOURCE
-    if category == "api":
-        truth = team.sources.api
-    elif category in n.GPU_CATEGORIES and n.NATIVE_SOURCE not in team.sources.gpu:
-        truth = team.sources.gpu[0]
+    truth = team.sources.truth_for(labels.get(n.L_CATEGORY, "api"))
     return labels if truth == n.NATIVE_SOURCE else {**labels, n.L_SOURCE: truth}
 
 

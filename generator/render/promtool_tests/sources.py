@@ -87,7 +87,7 @@ def source_tests(spec: Spec) -> list[dict]:
     builders = {"litellm": _litellm, "otel": _otel, "vllm": _vllm, "opencost": _opencost}
     out = []
     for source in spec.sources:
-        teams = [t for t in spec.teams if source.kind == t.sources.api or source.kind in t.sources.gpu]
+        teams = spec.truth_teams(source.kind)
         group = builders[source.kind](spec, teams[0]) if source.kind in builders and teams else None
         if group:
             out.append(group)

@@ -239,7 +239,7 @@ class Scenarios:
                 out.append((f"budget-guard-{action}",
                             lambda exact, g=guard, a=action: g(exact, {n.L_PERIOD: "daily", n.L_ACTION: a})))
         out += [("token-budget", p(self.tokens, team, m, b)) for m, b in team.token_budgets]
-        if team.sources.api != "litellm" and not any(UNPRICED_MODEL in m.names for m in self.spec.models):
+        if not team.sources.counts("litellm") and not any(UNPRICED_MODEL in m.names for m in self.spec.models):
             out.append(("unpriced-tokens", p(self.unpriced, team)))
         out += [("cost-per-user", p(self.cost_per_user, team, tier)) for tier in team.user_tiers]
         trainings = list(team.experiments)
