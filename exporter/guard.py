@@ -26,6 +26,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
 
 from exporter.periodic import Periodic
 from exporter.registry import per_registry
+from exporter.series import counter
 from generator import names as n
 from generator.durations import timestamp
 
@@ -95,8 +96,9 @@ class _GuardMetrics:
         self.age = Gauge(n.GUARD_STATE_AGE, "Seconds since the budget guard last read Alertmanager", registry=registry)
         self.errors = Counter(n.GUARD_POLL_ERRORS.removesuffix("_total"), "Failed reads of Alertmanager by the budget guard",
                               [n.L_REASON], registry=registry)
-        self.decisions = Counter(n.GUARD_DECISIONS.removesuffix("_total"), "Budget guard decisions on enforced teams' calls",
-                                 [n.L_TEAM, "decision", n.L_REASON], registry=registry)
+        # on every guarded call's path: the cheaper counter (exporter/series.py)
+        self.decisions = counter(n.GUARD_DECISIONS, "Budget guard decisions on enforced teams' calls",
+                                 [n.L_TEAM, "decision", n.L_REASON], registry)
 
 
 class Guard:
@@ -114,9 +116,10 @@ class Guard:
         self._buckets: dict[str, list[float]] = {}  # team -> [tokens, when last refilled]
         self._bucket_lock = threading.Lock()
         self._last_ok: float | None = None
-        self._decided: dict[tuple[str, str, str], object] = {}  # counter children: labels() is slow on the hot path
+        self._decided: dict[tuple[str, str, str], object] = {}  # each counter child's inc: labels() is slow
+        self._within: dict[str, object] = {}  # the same for (team, allow, within_budget), by team
         self._poller = Periodic(self.poll, poll_interval, "aicost-guard", timeout + 1)
-        self.metrics = per_registry(_GuardMetrics, registry)
+        self.registry, self.metrics = registry, per_registry(_GuardMetrics, registry)
         self.metrics.age.set_function(self.state_age)
 
     def state_age(self) -> float:
@@ -164,33 +167,29 @@ class Guard:
         policy = self.policies.get(team)
         if policy is None:
             return
-        decide = self._decision
+        count = self._count
         if project in policy.exempt_projects or endpoint in policy.exempt_endpoints:
-            decide(team, "allow", "exempt").inc()
-            return
-        if model is not None and model in self.free_models:
-            decide(team, "allow", "free_model").inc()
-            return
+            return count(team, "allow", "exempt")
+        if model in self.free_models:
+            return count(team, "allow", "free_model")
         now = self.clock()
         if self._last_ok is None or now - self._last_ok > self.stale_after:
             if policy.on_stale == "block":
-                decide(team, "block", "stale").inc()
+                count(team, "block", "stale")
                 raise BudgetExceeded(team, STALE, now + self.poll_interval, "stale")
-            decide(team, "allow", "stale").inc()
-            return
+            return count(team, "allow", "stale")
         entry = self._blocked.get(team)
         if entry is not None and now < entry[1]:
-            decide(team, "block", "over_budget").inc()
+            count(team, "block", "over_budget")
             raise BudgetExceeded(team, entry[0], entry[1])
         entry = self._throttled.get(team)
         if entry is not None and now < entry[1]:
             wait = self._take(team, policy.per_minute, now)
             if wait:
-                decide(team, "block", "throttled").inc()
+                count(team, "block", "throttled")
                 raise BudgetExceeded(team, entry[0], now + wait, "throttled")
-            decide(team, "allow", "throttled").inc()
-            return
-        decide(team, "allow", "within_budget").inc()
+            return count(team, "allow", "throttled")
+        (self._within.get(team) or self._tick(team, "allow", "within_budget"))()  # the common case, one lookup
 
     def _take(self, team: str, per_minute: float, now: float) -> float:
         """Take a call from the team's token bucket: 0 if there was one, else the seconds until there is.
@@ -207,13 +206,16 @@ class Guard:
             self._buckets[team] = [tokens, now]
             return (1.0 - tokens) / rate if rate > 0 else 60.0
 
-    def _decision(self, team: str, decision: str, reason: str):
-        """The decisions counter of (team, decision, reason), created once."""
-        key = (team, decision, reason)
-        child = self._decided.get(key)
-        if child is None:
-            child = self._decided[key] = self.metrics.decisions.labels(team, decision, reason)
-        return child
+    def _count(self, team: str, decision: str, reason: str) -> None:
+        """Count one decision."""
+        (self._decided.get((team, decision, reason)) or self._tick(team, decision, reason))()
+
+    def _tick(self, team: str, decision: str, reason: str):
+        """The inc of the decisions counter's child of (team, decision, reason), created once."""
+        tick = self._decided[(team, decision, reason)] = self.metrics.decisions.labels(team, decision, reason).inc
+        if (decision, reason) == ("allow", "within_budget"):
+            self._within[team] = tick
+        return tick
 
     def start(self) -> "Guard":
         """Poll now, then every poll_interval seconds in a daemon thread."""

@@ -46,8 +46,7 @@ def test_budget_idle_gpu_and_inhibition_reach_the_right_receivers(stack):
     # The token series exist (at 0) before the burst: on a loaded machine a late 1 s evaluation makes the
     # ledger count a series first seen from its first sample (README: the ledger), and `aicost diff`
     # below prices today's token volumes.
-    for direction in n.DIRECTIONS:
-        stack.tracker.tokens.labels("gpt-4o", direction, "search").inc(0)
+    stack.tracker.prime("gpt-4o", "search", "/search")
     assert _wait(lambda: len(stack.query(f'{n.API_TOKENS}{{team="search",model="gpt-4o"}}')) == 2, 20)
     spent = sum(stack.tracker.track("gpt-4o", "search", "/search", 20_000_000, 1_125_000) for _ in range(9))
     assert spent == pytest.approx(551.25)

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES, LEG, require_tool
 from exporter.act import Act, TeamAction
+from exporter.library import CostTracker, Price
 from generator import names as n
 from generator.cli import main
 from generator.render.alertmanager_tests import expected_receivers
@@ -42,7 +43,9 @@ def stack():
         texts["otel"] = (EXPOSITIONS / "otel-utf8.prom").read_text()
     # planted for the doctor: the health group left out, and spend under a team no spec knows
     with Stack(spec, simulate=0, expositions=texts, omit=(f"{n.RULES_DIR}/{n.G_HEALTH}.yml",)) as s:
-        s.tracker.spend.labels("ghost-team", "x", "api").inc(1)
+        # another app on the same registry, priced from an older spec that still has ghost-team
+        CostTracker({"gpt-4o": Price(2.5e-6, 1e-5)}, {"ghost-team": ("x",)}, registry=s.tracker.registry).track(
+            "gpt-4o", "ghost-team", "/x", 1000, 0)
         yield s
 
 
