@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from generator.model import Spec
-from generator.output import serialise, with_marker
+from generator.output import with_marker
+from generator.serialise import serialise
 from generator.render import render_all
 
 

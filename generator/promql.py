@@ -20,7 +20,10 @@ TODAY_NUMBER = "floor(vector(time()) / 86400)"
 
 def number(x: float) -> str:
     """A PromQL number literal, exact and stable (repr of the float)."""
-    return repr(float(x)) if not float(x).is_integer() else str(int(x))
+    if type(x) is int:
+        return str(x)
+    f = float(x)  # once: this runs for every constant of every team
+    return str(int(f)) if f.is_integer() else repr(f)
 
 
 def sel(metric: str, **matchers: str) -> str:

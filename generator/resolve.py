@@ -233,10 +233,11 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
     )
 
 
-def load_model(specs: Path, display_base: str = "") -> tuple[m.Spec, list]:
-    """Load and check specs/; return the model and the warnings, or raise SpecError with every problem."""
+def load_model(specs: Path, display_base: str = "", workers: int = 1) -> tuple[m.Spec, list]:
+    """Load and check specs/ (team files read by `workers` processes when there are thousands); return
+    the model and the warnings, or raise SpecError with every problem."""
     problems = Problems(display_base or str(specs))
-    spec = read_spec_files(specs, display_base, problems)
+    spec = read_spec_files(specs, display_base, problems, workers)
     if set(spec.data) != set(TOP_FILES):
         problems.raise_if_errors()
     org, prices, alerting = spec.data["org.yaml"], spec.data["prices.yaml"], spec.data["alerting.yaml"]

@@ -22,7 +22,7 @@ LAYERS = [
     ("generator.spec",),
     ("generator.resolve", "generator.load"),
     ("generator.promql", "generator.catalogue"),
-    ("generator.render", "generator.output"),
+    ("generator.render", "generator.serialise", "generator.output"),
     ("generator.build",),
     ("exporter",),
     ("generator.prometheus_api", "generator.report", "generator.stack", "generator.backfill", "generator.review", "generator.doctor"),

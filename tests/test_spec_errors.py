@@ -144,3 +144,23 @@ def test_yaml_no_stays_a_string(minimal_specs):
     _apply(minimal_specs, {"teams/search.yaml": TEAM.replace("projects: [product-search]", "projects: [no, on]")})
     spec, _ = load_model(minimal_specs, "specs")
     assert spec.team("search").projects == ("no", "on")
+
+
+def test_team_files_read_by_worker_processes_give_the_same_model_and_problems(minimal_specs, monkeypatch):
+    """`aicost` reads thousands of team files on every core; a few here, the threshold lowered."""
+    from generator.spec import files
+
+    for i in range(6):
+        (minimal_specs / "teams" / f"team-{i}.yaml").write_text(TEAM.replace("product-search", f"app-{i}"))
+    serial, _ = load_model(minimal_specs, "specs")
+    monkeypatch.setattr(files, "PARALLEL_FROM", 2)
+    parallel, _ = load_model(minimal_specs, "specs", workers=2)
+    assert parallel == serial and len(parallel.teams) == 7
+    (minimal_specs / "teams" / "team-3.yaml").write_text(TEAM.replace("daily: 50", "daily: -5").replace("owner:", "ownr:"))
+    (minimal_specs / "teams" / "team-5.yaml").write_text("projects: [\n")
+    problems = []
+    for workers in (1, 2):
+        with pytest.raises(SpecError) as err:
+            load_model(minimal_specs, "specs", workers=workers)
+        problems.append([str(p) for p in err.value.problems])
+    assert problems[0] == problems[1] and len(problems[0]) >= 3

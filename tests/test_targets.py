@@ -174,7 +174,7 @@ def test_a_group_of_thousands_of_rules_is_split_under_the_object_size_limit():
                   {}, {}, {})
     objects = prometheus_rules(Kubernetes(), plain)
     assert sorted(objects) == [f"prometheusrules/aicost-constants-00{i}.yaml" for i in (1, 2, 3)]
-    from generator.output import to_yaml
+    from generator.serialise import to_yaml
 
     for o in objects.values():
         assert len(to_yaml(o)) < 1024 * 1024

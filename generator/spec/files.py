@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,8 +37,9 @@ def _listdir(folder: Path, shown: str, problems: Problems) -> list[str] | None:
         return None
 
 
-def read_spec_files(specs: Path, base: str, problems: Problems) -> SpecFiles:
-    """Parse and schema-check every file under `specs`; record what is missing or unknown."""
+def read_spec_files(specs: Path, base: str, problems: Problems, workers: int = 1) -> SpecFiles:
+    """Parse and schema-check every file under `specs`; record what is missing or unknown. With
+    `workers` > 1 and thousands of team files, the team files are read by that many processes."""
     spec = SpecFiles()
     if not specs.is_dir():
         problems.add(base or str(specs), 0, "", "spec folder not found; expected org.yaml, prices.yaml, alerting.yaml and teams/")
@@ -57,16 +60,17 @@ def read_spec_files(specs: Path, base: str, problems: Problems) -> SpecFiles:
         doc = load_document(specs / name, shown, problems)
         if doc is not None:
             spec.docs[name], spec.data[name] = doc, obj.check(doc.data, (), Ctx(doc, problems)) or {}
-    _read_teams(specs, base, problems, spec)
+    _read_teams(specs, base, problems, spec, workers)
     return spec
 
 
-def _read_teams(specs: Path, base: str, problems: Problems, spec: SpecFiles) -> None:
+def _read_teams(specs: Path, base: str, problems: Problems, spec: SpecFiles, workers: int) -> None:
     teams_dir = specs / "teams"
     names = _listdir(teams_dir, _display(specs, "teams", base), problems) if teams_dir.is_dir() else []
     if names is None:
         return
     seen_lower: dict[str, str] = {}
+    jobs = []
     for name in names:
         f = teams_dir / name
         shown = _display(specs, f"teams/{name}", base)
@@ -84,11 +88,32 @@ def _read_teams(specs: Path, base: str, problems: Problems, spec: SpecFiles) -> 
                                                      "team names are unique, case-insensitively")
             continue
         seen_lower[team.lower()] = shown
-        doc = load_document(f, shown, problems, ("teams", team))
-        if doc is None:
-            continue
-        data = schema.TEAM_FILE.check(doc.data, (), Ctx(doc, problems, ("teams", team)))
-        if data is not None:
+        jobs.append((str(f), shown, team))
+    for team, doc, data, found in _read_team_files(jobs, workers):
+        problems.items.extend(found)
+        if doc is not None and data is not None:
             spec.teams[team] = (doc, data)
     if not names:
         problems.add(_display(specs, "teams", base), 0, "", "no team files; add teams/<team>.yaml")
+
+
+# Team files from which reading them in worker processes pays for starting the workers.
+PARALLEL_FROM = 1000
+
+
+def _read_team_files(jobs: list[tuple[str, str, str]], workers: int) -> list[tuple]:
+    """(team, document, checked data, problems) of each (file, shown name, team), in the jobs' order."""
+    if workers <= 1 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [_read_team_file(job) for job in jobs]
+    # fork: the workers inherit the loaded modules, so each starts in milliseconds
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_read_team_file, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def _read_team_file(job: tuple[str, str, str]) -> tuple:
+    """One team file parsed and checked against the team schema, with the problems found in it."""
+    path, shown, team = job
+    problems = Problems()
+    doc = load_document(Path(path), shown, problems, ("teams", team))
+    data = None if doc is None else schema.TEAM_FILE.check(doc.data, (), Ctx(doc, problems, ("teams", team)))
+    return team, doc, data, problems.items

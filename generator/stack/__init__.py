@@ -21,7 +21,8 @@ from pathlib import Path
 from generator import names as n
 from generator.errors import StackError
 from generator.model import ScrapeTarget, Source, Spec
-from generator.output import serialise, write_tree
+from generator.output import write_tree
+from generator.serialise import serialise
 from generator.prometheus_api import api_data, instant_query
 from generator.stack.exposition import StaticExposition
 from generator.stack.sink import WebhookSink, redirect_receivers

@@ -23,7 +23,7 @@ import yaml
 
 from generator import names as n
 from generator.errors import StackError
-from generator.output import to_yaml
+from generator.serialise import to_yaml
 from generator.prometheus_api import instant_query
 from generator.stack import find_binary, free_port, wait_http
 

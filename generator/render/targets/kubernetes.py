@@ -13,7 +13,7 @@ import re
 import shlex
 
 from generator.model import Kubernetes, secret_key
-from generator.output import to_json, to_yaml
+from generator.serialise import to_json, to_yaml
 from generator.render.targets import Plain, map_secret_files
 
 DIR = "kubernetes"
