@@ -117,7 +117,9 @@ class Guard:
         self._bucket_lock = threading.Lock()
         self._last_ok: float | None = None
         self._decided: dict[tuple[str, str, str], object] = {}  # each counter child's inc: labels() is slow
-        self._within: dict[str, object] = {}  # the same for (team, allow, within_budget), by team
+        # the same for (team, allow, within_budget) by team: the common case, one lookup with no tuple to
+        # build (measured: check + track_ai_call 4.2-4.8x a Counter.inc() without it, 3.9-4.3x with it)
+        self._within: dict[str, object] = {}
         self._poller = Periodic(self.poll, poll_interval, "aicost-guard", timeout + 1)
         self.registry, self.metrics = registry, per_registry(_GuardMetrics, registry)
         self.metrics.age.set_function(self.state_age)

@@ -61,10 +61,13 @@ class Reservations:
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             log.warning("aicost: the reservation could not read %s (%s)", self.url, exc)
             return False
-        now = self.clock()
         with self._lock:
-            self._spent, self._local, self._read_at, self._day_end = spent, {}, now, period_bounds(DAILY, now)[1]
+            self._start(spent, self.clock())
         return True
+
+    def _start(self, spent: dict[str, float], now: float) -> None:
+        """Count from `spent` as read at `now` (under the lock): nothing local yet, the day's end known."""
+        self._spent, self._local, self._read_at, self._day_end = spent, {}, now, period_bounds(DAILY, now)[1]
 
     def reserve(self, team: str, model: str | None, max_input_tokens: int | None, max_output_tokens: int | None) -> float:
         """Reserve the call's most expensive outcome, in dollars; BudgetExceeded when it does not fit."""
@@ -77,8 +80,7 @@ class Reservations:
         cost = max_input_tokens * price.input + max_output_tokens * price.output
         with self._lock:
             if self._read_at is not None and now >= self._day_end:
-                # 00:00 UTC: the day's spend starts again, before Prometheus says so
-                self._spent, self._local, self._read_at, self._day_end = {}, {}, now, period_bounds(DAILY, now)[1]
+                self._start({}, now)  # 00:00 UTC: the day's spend starts again, before Prometheus says so
             stale = self._read_at is None or now - self._read_at > self.stale_after
             if stale and self.on_stale.get(team, "allow") == "block":
                 self._refuse(team, now, "stale_spend")

@@ -5,7 +5,7 @@ histogram's sum and bucket, the spend counter): that made `track_ai_call` 7-9x a
 `Counter.inc()`. `CallSeries` adds a call to plain floats under one lock and builds the metric
 families when Prometheus scrapes. In multiprocess mode (PROMETHEUS_MULTIPROC_DIR) the values must
 live in prometheus_client's shared files, so `ClientSeries` writes through its metric objects.
-Both expose the same samples (tests/test_exporter.py compares them).
+Both expose the same samples (tests/test_series.py compares them).
 """
 
 from __future__ import annotations

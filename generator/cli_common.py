@@ -11,12 +11,9 @@ OUT = click.option("--out", "out", default="rendered", show_default=True, help="
 
 def load(specs: str):
     """Load and check the spec folder; print its warnings. A SpecError lists every problem and exits 1."""
-    import os
-
     from generator.load import load_spec
 
-    # a command line owns its process: thousands of team files are read on every core
-    spec, warnings = load_spec(specs, workers=os.cpu_count() or 1)
+    spec, warnings = load_spec(specs, parallel=True)  # a command line owns its process and its cores
     for w in warnings:
         click.echo(str(w), err=True)
     return spec

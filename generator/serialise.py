@@ -97,9 +97,10 @@ def _value(v, indent: str, out: list, in_list: bool = False) -> None:
         if not v:
             out.append(" []\n")
             return
+        memo = _MEMO if _MEMO is not None and len(v) >= _MEMO_MIN else None
         key = (id(v), indent, in_list)
-        if _MEMO is not None and len(v) >= _MEMO_MIN and key in _MEMO:
-            out.append(_MEMO[key][1])
+        if memo is not None and key in memo:
+            out.append(memo[key][1])
             return
         start = len(out)
         out.append("\n")
@@ -107,9 +108,9 @@ def _value(v, indent: str, out: list, in_list: bool = False) -> None:
         for item in v:
             out.append(child + "-")
             _value(item, child + "  ", out, True)
-        if _MEMO is not None and len(v) >= _MEMO_MIN:
+        if memo is not None:
             out[start:] = ["".join(out[start:])]
-            _MEMO[key] = (v, out[start])  # v kept alive: its id must not be reused while the memo lives
+            memo[key] = (v, out[start])  # v kept alive: its id must not be reused while the memo lives
     else:
         out.append(" " + _scalar(v) + "\n")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -89,7 +88,7 @@ def spec_at_revision(specs: Path, revision: str | None):
 def load_side(path: Path, shown: str) -> Spec:
     """A side of the comparison, or one line saying it does not validate."""
     try:
-        return load_spec(path, shown, workers=os.cpu_count() or 1)[0]  # its warnings are `validate`'s business
+        return load_spec(path, shown, parallel=True)[0]  # its warnings are `validate`'s business
     except SpecError as exc:
         errors = [p for p in exc.problems if not p.warning]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
