@@ -235,6 +235,7 @@ class Spec:
     smtp: Smtp | None = field(default=None)
     deploy: Deploy = field(default=Deploy())
     sources: tuple[Source, ...] = ()
+    spend_delay: str = "10s"  # the ledger reads the raw counters this far behind its evaluation time
     act_url: str = ""  # where `aicost act` answers (the dashboards' preview buttons)
 
     def source(self, kind: str) -> Source | None:

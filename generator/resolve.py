@@ -215,7 +215,7 @@ def _model(spec: SpecFiles, org_t: dict, required: tuple, receivers, default_rec
         alert_for=tuple(sorted({**ALERT_FOR_DEFAULTS,
                                 **{k: v for k, v in _map(org["alert_for"]).items() if v}}.items())),
         evaluation_interval=org["evaluation_interval"], scrape_interval=org["scrape_interval"],
-        spend_lookback=org["spend_lookback"],
+        spend_lookback=org["spend_lookback"], spend_delay=org["spend_delay"],
         untagged_spend_window=org["untagged_spend_window"],
         training_window=org["training_window"], silence_window=org["silence_window"],
         finance_emails=tuple(org["finance_emails"] or ()),

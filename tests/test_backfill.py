@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, require_tool
 from generator import names as n
 from generator.catalogue import build
+from generator.durations import seconds
 from generator.cli import main
 from generator.errors import StackError
 from generator.load import load_spec
@@ -145,9 +146,14 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
         shutil.move(str(block), data / block.name)
 
     dollars, tokens, _ = history.values()
-    day = {d: _truth(dollars, START + d * DAY, START + (d + 1) * DAY) + PRICE * _truth(tokens, START + d * DAY, START + (d + 1) * DAY)
+    # the ledger reads spend_delay behind its evaluations: a day holds the samples stamped in
+    # (midnight - delay, next midnight - delay], the entries up to CUT those up to CUT - delay
+    delay = seconds(spec.spend_delay)
+    assert delay > 0
+    start, cut = START - delay, CUT - delay
+    day = {d: _truth(dollars, start + d * DAY, start + (d + 1) * DAY) + PRICE * _truth(tokens, start + d * DAY, start + (d + 1) * DAY)
            for d in range(3)}
-    today_part = _truth(dollars, START + 2 * DAY, CUT) + PRICE * _truth(tokens, START + 2 * DAY, CUT)
+    today_part = _truth(dollars, start + 2 * DAY, cut) + PRICE * _truth(tokens, start + 2 * DAY, cut)
     assert _truth(dollars, GAP[0], GAP[1] + 3600) > 0.5  # the gap and the restart are inside what is checked
 
     yesterday = _record(spec, n.R_TPC_YESTERDAY)
@@ -161,7 +167,7 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
         assert prometheus.value(today, CUT) == pytest.approx(today_part, rel=1e-12)
         assert prometheus.value(month, CUT) == pytest.approx(day[0] + day[1] + today_part, rel=1e-12)
         tokens_today = prometheus.value(_record(spec, n.R_TEAM_MODEL_TOKENS_TODAY), CUT)
-        assert tokens_today == pytest.approx(_truth(tokens, START + 2 * DAY, CUT), rel=1e-12)
+        assert tokens_today == pytest.approx(_truth(tokens, start + 2 * DAY, cut), rel=1e-12)
     finally:
         prometheus.stop()
 

@@ -138,8 +138,8 @@ def test_every_alias_has_its_models_price():
 def _healthy(spec) -> Facts:
     return Facts(source_series={s.kind: (4, 2.0) for s in spec.sources}, data_teams={t.name for t in spec.teams},
                  token_models={"gpt-4o", "meta-llama/Llama-3.1-8B-Instruct"},
-                 targets=[{"job": s.job, "instance": "x:1", "health": "up", "error": "", "interval": "15s"}
-                          for s in spec.sources],
+                 targets=[{"job": s.job, "instance": "x:1", "health": "up", "error": "", "interval": "15s",
+                           "duration": 0.05, "timeout": "10s"} for s in spec.sources],
                  retention="40d",
                  groups=[{"name": g, "interval": 60.0, "age": 20.0, "duration": 0.5, "errors": []}
                          for g in (n.G_CONSTANTS, n.G_SPEND, n.G_SIGNALS, n.G_HEALTH)])
@@ -154,14 +154,18 @@ def test_doctor_is_quiet_on_a_healthy_prometheus_and_names_each_problem():
     facts.data_teams.add("ghost")
     facts.token_models.add("mystery")
     facts.targets[0].update(health="down", error="401 Unauthorized", interval="10m")
+    facts.targets[1].update(duration=12.5)  # a scrape that straddles the ledger's evaluations
+    facts.targets[2].update(timeout="30s")
     facts.retention = "15d"
     facts.groups[1].update(age=900.0)
     facts.groups[2].update(errors=[("team_model:ai_api_tokens:today", "many-to-many matching not allowed")])
     facts.groups.pop()
     found = [(f.level, f.check, f.subject) for f in diagnose(spec, facts)]
-    assert found[:10] == [
+    assert (WARNING, "scrape", "aicost-source-vllm x:1") in found  # its timeout outlasts spend_delay
+    assert found[:11] == [
         (PROBLEM, "sources", "vllm"), (PROBLEM, "teams", "ghost"), (PROBLEM, "prices", "mystery"),
         (PROBLEM, "scrape", "aicost-source-litellm x:1"), (PROBLEM, "scrape", "aicost-source-litellm x:1"),
+        (PROBLEM, "scrape", "aicost-source-otel x:1"),
         (PROBLEM, "retention", "storage.tsdb.retention.time"), (PROBLEM, "rules", "aicost-spend"),
         (PROBLEM, "rules", "aicost-signals team_model:ai_api_tokens:today"), (PROBLEM, "rules", "aicost-health"),
         (WARNING, "sources", "litellm team 0f9e")]

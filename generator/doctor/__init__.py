@@ -36,7 +36,7 @@ class Facts:
     unmapped: dict[str, set[str]] = field(default_factory=dict)  # kind -> team ids of the source no team maps
     data_teams: set[str] = field(default_factory=set)  # team label values of the contract's spend and tokens
     token_models: set[str] = field(default_factory=set)  # models of tokens aicost prices
-    targets: list[dict] = field(default_factory=list)  # {job, instance, health, error, interval}
+    targets: list[dict] = field(default_factory=list)  # {job, instance, health, error, interval, duration s, timeout}
     retention: str | None = None  # storage.tsdb.retention.time
     groups: list[dict] = field(default_factory=list)  # {name, interval, age, duration, errors: [(rule, error)]}
 
@@ -98,7 +98,22 @@ def _scrape(spec: Spec, facts: Facts) -> list[Finding]:
         elif every > step:
             out.append(Finding(WARNING, "scrape", subject, f"scraped every {t['interval']}, longer than the rules' "
                                                            f"step ({spec.evaluation_interval}): spend lags a scrape"))
+        out.extend(_scrape_time(spec, subject, t))
     return out
+
+
+def _scrape_time(spec: Spec, subject: str, target: dict) -> list[Finding]:
+    """A scrape longer than spend_delay can straddle a ledger evaluation: its samples land behind a window
+    already counted and that spend is lost (README: How "today" is computed)."""
+    delay = durations.seconds(spec.spend_delay)
+    took, timeout = target.get("duration", 0.0), target.get("timeout", "0s")
+    if took >= delay:
+        return [Finding(PROBLEM, "scrape", subject, f"the last scrape took {took:.2f}s, not less than spend_delay "
+                                                    f"({spec.spend_delay}): raise spend_delay past the scrape_timeout")]
+    if durations.seconds(timeout) > delay:
+        return [Finding(WARNING, "scrape", subject, f"scrape_timeout {timeout} is longer than spend_delay "
+                                                    f"({spec.spend_delay}): a scrape that slow would lose its spend")]
+    return []
 
 
 def _retention(spec: Spec, facts: Facts) -> list[Finding]:

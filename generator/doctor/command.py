@@ -63,7 +63,9 @@ def gather(spec: Spec, url: str) -> Facts:
     targets = api_data(url, "targets?state=active")["activeTargets"]
     facts.targets = [{"job": t["labels"].get("job", ""), "instance": t["labels"].get("instance", ""),
                       "health": t.get("health", ""), "error": t.get("lastError", ""),
-                      "interval": t.get("scrapeInterval") or spec.scrape_interval} for t in targets]
+                      "interval": t.get("scrapeInterval") or spec.scrape_interval,
+                      "duration": float(t.get("lastScrapeDuration") or 0.0),
+                      "timeout": t.get("scrapeTimeout") or "10s"} for t in targets]
     try:
         facts.retention = api_data(url, "status/flags").get("storage.tsdb.retention.time")
     except Exception:  # noqa: BLE001 - an engine without the flags API: said as "unknown"

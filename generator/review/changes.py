@@ -131,7 +131,7 @@ def _teams(old: Spec, new: Spec) -> list[Change]:
     return out
 
 
-ORG_FIELDS = ("org_name", "required_tags", "evaluation_interval", "scrape_interval", "spend_lookback",
+ORG_FIELDS = ("org_name", "required_tags", "evaluation_interval", "scrape_interval", "spend_lookback", "spend_delay",
               "untagged_spend_window", "training_window", "silence_window", "finance_emails", "exporter_targets",
               "app_targets", "alertmanager_targets", "prometheus_self_target", "runbook_base_url", "grafana_url",
               "datasource_url", "datasource_uid", "default_receiver", "smtp", "deploy", "sources", "act_url")

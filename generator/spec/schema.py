@@ -119,6 +119,10 @@ ORG_FILE = Obj({
     "spend_lookback": Field(POSITIVE_DURATION, default="3h",
                             description="how far back the spend ledger looks for a counter's last value: a scrape gap up "
                                         "to this long loses nothing (longer costs more per evaluation)"),
+    "spend_delay": Field(DURATION, default="10s",
+                         description="how far behind the clock the spend ledger reads the raw counters: longer than "
+                                     "your slowest spend scrape, so no sample arrives after its window was counted "
+                                     "(at most 5m)"),
     "untagged_spend_window": Field(POSITIVE_DURATION, default="1h", description="AIUntaggedSpend looks at spend in this window"),
     "training_window": Field(POSITIVE_DURATION, default="30d",
                              description="an experiment's spend is its spend over this many whole days"),

@@ -67,7 +67,7 @@ def _local_source(source: Source, port: int) -> Source:
 
 
 def fast_model(spec: Spec, ports: Ports, interval: str = "1s", source_ports: dict[str, int] | None = None) -> Spec:
-    """The spec with loopback targets and a speed-up: short scrape/evaluation intervals, `for: 0s`.
+    """The spec with loopback targets and a speed-up: short scrape/evaluation intervals and ledger delay, `for: 0s`.
 
     The health alerts keep ten seconds: in the first second the raw spend is scraped before the
     ledger has recorded anything, which is not a stale ledger.
@@ -77,7 +77,8 @@ def fast_model(spec: Spec, ports: Ports, interval: str = "1s", source_ports: dic
                    app_targets=(ScrapeTarget(f"127.0.0.1:{ports.app}"),),
                    alertmanager_targets=(f"127.0.0.1:{ports.alertmanager}",), evaluation_interval=interval,
                    prometheus_self_target=f"127.0.0.1:{ports.prometheus}",
-                   scrape_interval=interval,
+                   # a loopback scrape takes milliseconds: one interval of delay outlasts it
+                   scrape_interval=interval, spend_delay=interval,
                    alert_for=tuple((a, "10s" if a in n.HEALTH_ALERTS else "0s") for a, _ in spec.alert_for))
 
 

@@ -57,6 +57,11 @@ def births_untrusted(spec: Spec) -> str:
     return q.join(f"unless {q.on()}", "vector(1)", trusted)
 
 
+def read_offset(seconds: float) -> str:
+    """` offset <seconds>` for a read that far behind the evaluation time; nothing for 0."""
+    return f" offset {durations.render(seconds)}" if seconds else ""
+
+
 def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None = None) -> str:
     """Exact increase of counter `x`, summed by `grouping`, in the window since the previous evaluation.
 
@@ -75,12 +80,18 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     read over the interval less a millisecond: a sample exactly one interval old is the last
     one *before* the window, under Prometheus 2's closed ranges as under 3's left-open ones.
     `window` (seconds) replaces the interval for `aicost backfill`'s last, shorter entry.
+
+    With `spend_delay` d, the window is (t - d - interval, t - d]: Prometheus stamps a scrape's
+    samples with its start but shows them when it ends, so a sample of a scrape still running at
+    t would otherwise land behind a window already counted, as the next window's base, and the
+    spend between it and the sample before it would never be counted.
     """
     seconds = window or spec.ledger_interval_seconds
-    w, lookback = durations.render(seconds), spec.spend_lookback
+    delay = durations.seconds(spec.spend_delay)
+    lookback, now, w = spec.spend_lookback, read_offset(delay), read_offset(delay + seconds)
     inside = durations.render(seconds - 0.001)
-    last, lowest, highest = (f"{f}({x}[{inside}])" for f in ("last_over_time", "min_over_time", "max_over_time"))
-    before, restarted = f"last_over_time({x}[{lookback}] offset {w})", f"resets({x}[{inside}]) > 0"
+    last, lowest, highest = (f"{f}({x}[{inside}]{now})" for f in ("last_over_time", "min_over_time", "max_over_time"))
+    before, restarted = f"last_over_time({x}[{lookback}]{w})", f"resets({x}[{inside}]{now}) > 0"
     base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, births_untrusted(spec))), lowest)
     before_drop = q.join("and", q.call("clamp_min", f"{highest} - {before}", "0"), restarted)
     return q.sum_parts(

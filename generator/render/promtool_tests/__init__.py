@@ -19,6 +19,7 @@ from generator.catalogue.records.constants import Constant
 from generator.model import Spec, Team
 from generator.render.prometheus_rules import GROUP_ORDER, rule_file
 from generator.render.promtool_tests.combine import combine
+from generator.render.promtool_tests.delay import delayed
 from generator.render.promtool_tests.expect import EVAL, Expect, series
 from generator.render.promtool_tests.health import health_tests
 from generator.render.promtool_tests.org import org_tests
@@ -43,8 +44,9 @@ _TEAM_LABEL = re.compile(r'[{,]team="([^"]*)"')
 def _file(spec: Spec, rule_files: list[str], tests: list[dict]) -> dict:
     interval = tests[0].get(EVAL, spec.evaluation_interval)  # raw-driven files: the ledger's own interval
     order = [g for g in GROUP_ORDER if rule_file(g) in rule_files]
+    delay, every = seconds(spec.spend_delay), seconds(interval)
     return {"rule_files": rule_files, "evaluation_interval": interval, "group_eval_order": order,
-            "tests": [{k: v for k, v in t.items() if k != EVAL} for t in tests]}
+            "tests": [delayed({k: v for k, v in t.items() if k != EVAL}, delay, every) for t in tests]}
 
 
 def scenario_teams(spec: Spec) -> list[Team]:

@@ -94,8 +94,10 @@ def _guard_stale(spec: Spec, expect: Expect) -> dict:
     """A guard whose last read of Alertmanager ages past the limit at minute 10 (one second a second)."""
     target = {"job": n.APP_JOB, "instance": "app-1:8000"}
     clock = _clock(spec)
-    crossed = Fraction(GUARD_STALE_SECONDS, 60) + 1  # age = 60 x (minute - 1): past the limit after minute 6
-    fire = clock.fires(crossed + JUST_AFTER, spec.for_(n.A_GUARD_STALE))
+    # age = 60 x (minute - 1): the sample of minute 7 is the first past the limit (300 s); under
+    # sub-minute evaluations the one of minute 6 is still read half a minute later
+    past = Fraction(GUARD_STALE_SECONDS, 60) + 2
+    fire = clock.fires(past, spec.for_(n.A_GUARD_STALE))
     age = 60 * (math.floor(fire) - 1)
     exp = expect.alert(n.A_GUARD_STALE, "warning", target, age, {}, True, per_team=False)
     return {
