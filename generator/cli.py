@@ -10,14 +10,7 @@ from pathlib import Path
 import click
 
 
-from generator.cli_common import OUT, SPECS, load  # noqa: F401 - load is used by the commands below
-
-
-def _build(specs: str) -> dict[str, bytes]:
-    """Load, check and render: every file of the output folder, the marker included."""
-    from generator.build import rendered_files
-
-    return rendered_files(load(specs))
+from generator.cli_common import OUT, SPECS, build as _build, load  # noqa: F401 - load is used by the commands below
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

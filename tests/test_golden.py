@@ -3,8 +3,10 @@
 from pathlib import Path
 
 from conftest import FIXTURES, ROOT, assert_golden
+from generator import build, serialise
 from generator.output import MARKER, diff_tree
 from generator.build import rendered_files
+from generator.render import render_all
 from generator.resolve import load_model
 
 
@@ -26,6 +28,31 @@ def test_bundled_specs_match_committed_rendered():
 
 def test_rendering_is_deterministic_to_the_byte():
     assert _render(ROOT / "specs") == _render(ROOT / "specs")
+
+
+def test_memoised_and_re_indented_text_is_the_same_bytes(monkeypatch):
+    """Every long list's maps are written once and re-indented where they appear again deeper (the
+    constants in Kubernetes' objects): byte for byte what writing each one out gives."""
+    files = render_all(load_model(ROOT / "specs")[0])
+    monkeypatch.setattr(serialise, "_MEMO_MIN", 10**9)
+    plain = serialise.serialise(files)
+    monkeypatch.setattr(serialise, "_MEMO_MIN", 2)  # every list of two or more
+    reindented = []
+    monkeypatch.setattr(serialise, "_reindent", lambda *a, real=serialise._reindent: reindented.append(1) or real(*a))
+    assert serialise.serialise(files) == plain and reindented
+
+
+def test_two_cores_write_the_same_bytes_as_one(monkeypatch):
+    """The command line's large trees are written on two cores (a forked process writes a share):
+    the same files in the same order, byte for byte (the bundled specs stand in for 1,000 teams)."""
+    spec, _ = load_model(ROOT / "specs")
+    one = rendered_files(spec)
+    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(build.os, "cpu_count", lambda: 2)
+    forked = []
+    monkeypatch.setattr(build, "_rendered_on_two_cores", lambda spec, real=build._rendered_on_two_cores: forked.append(1) or real(spec))
+    two = rendered_files(spec, parallel=True)
+    assert forked and two == one and list(two) == list(one)
 
 
 def test_yaml_outputs_carry_the_generated_header():

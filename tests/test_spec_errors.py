@@ -158,9 +158,12 @@ def test_team_files_read_by_worker_processes_give_the_same_model_and_problems(mi
     assert parallel == serial and len(parallel.teams) == 7
     (minimal_specs / "teams" / "team-3.yaml").write_text(TEAM.replace("daily: 50", "daily: -5").replace("owner:", "ownr:"))
     (minimal_specs / "teams" / "team-5.yaml").write_text("projects: [\n")
+    # a problem found after the workers, citing a line of the file a worker read
+    (minimal_specs / "teams" / "team-1.yaml").write_text(TEAM.replace("product-search", "app-1") + "token_budgets:\n  gpt-9: 1000\n")
     problems = []
     for workers in (1, 2):
         with pytest.raises(SpecError) as err:
             load_model(minimal_specs, "specs", workers=workers)
         problems.append([str(p) for p in err.value.problems])
-    assert problems[0] == problems[1] and len(problems[0]) >= 3
+    assert problems[0] == problems[1] and len(problems[0]) >= 4
+    assert any(p.startswith("specs/teams/team-1.yaml:8: ") and "gpt-9" in p for p in problems[1]), problems[1]

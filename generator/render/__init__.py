@@ -14,15 +14,25 @@ from generator.model import Spec
 def render_all(spec: Spec) -> dict[str, object]:
     """Every file under rendered/, as data, keyed by its path relative to rendered/."""
     from generator import catalogue
-    from generator.render import alertmanager, alertmanager_tests, dashboards, prometheus_config, prometheus_rules
-    from generator.render.promtool_tests import render_rule_tests
 
     cat = catalogue.build(spec)
+    return dict(sorted({**render_deployed(spec, cat), **render_tests(spec, cat)}.items()))
+
+
+def render_tests(spec: Spec, cat) -> dict[str, object]:
+    """The generated promtool tests (prometheus/tests/), by path."""
+    from generator.render.promtool_tests import render_rule_tests
+
+    return {f"{names.RULE_TESTS_DIR}/{name}": data for name, data in render_rule_tests(spec, cat).items()}
+
+
+def render_deployed(spec: Spec, cat) -> dict[str, object]:
+    """Every file but the promtool tests: rules, configurations, dashboards and the deploy targets."""
+    from generator.render import alertmanager, alertmanager_tests, dashboards, prometheus_config, prometheus_rules
+
     files: dict[str, object] = {}
     for name, data in prometheus_rules.render_rule_files(cat).items():
         files[f"{names.RULES_DIR}/{name}"] = data
-    for name, data in render_rule_tests(spec, cat).items():
-        files[f"{names.RULE_TESTS_DIR}/{name}"] = data
     files[names.PROMETHEUS_CONFIG] = prometheus_config.render_prometheus_config(spec)
     files[names.ALERTMANAGER_CONFIG] = alertmanager.render_alertmanager(spec, cat)
     for name, text in alertmanager.render_templates().items():
@@ -35,7 +45,7 @@ def render_all(spec: Spec) -> dict[str, object]:
     for name, data in dashboards.render_provisioning(spec).items():
         files[f"{names.GRAFANA_PROVISIONING_DIR}/{name}"] = data
     files.update(_targets(spec, files))
-    return dict(sorted(files.items()))
+    return files
 
 
 def _targets(spec: Spec, files: dict[str, object]) -> dict[str, object]:

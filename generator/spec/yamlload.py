@@ -55,9 +55,18 @@ class Document:
     data: object
     lines: dict[tuple, int] = field(default_factory=dict)
     prefix: tuple = ()  # YAML path of the file's root in messages, e.g. ("teams", "search")
+    source: Path | None = None  # set once `lines` was dropped: where to read them again
+
+    def without_lines(self, source: Path) -> "Document":
+        """This document less its data and line table (read again from `source` if a problem
+        needs a line): what a worker process sends back."""
+        return Document(self.file, None, {}, self.prefix, source)
 
     def line(self, path: tuple) -> int:
         """Line of `path`, or of its nearest ancestor that has one."""
+        if self.source is not None and not self.lines:
+            again = load_document(self.source, self.file, Problems(), self.prefix)
+            self.lines = again.lines if again is not None else {(): 0}
         while path:
             if path in self.lines:
                 return self.lines[path]
@@ -163,8 +172,34 @@ class _Builder:
         return out
 
 
-def load_document(path: Path, display: str, problems: Problems, prefix: tuple = ()) -> Document | None:
-    """Parse one spec file; on failure record a problem and return None."""
+class _NotPlain(Exception):
+    """The file holds something the full builder reports with its line (an alias, a tag, a
+    duplicate or non-scalar key)."""
+
+
+def _plain(node, seen: set):
+    """Plain data of a node, no line table kept; _NotPlain on anything the full builder reports."""
+    if id(node) in seen or node.tag not in _ALLOWED_TAGS:
+        raise _NotPlain
+    seen.add(id(node))
+    cls = type(node)
+    if cls is yaml.ScalarNode:
+        return _scalar(node)
+    if cls is yaml.SequenceNode:
+        return [_plain(n, seen) for n in node.value]
+    out = {}
+    for knode, vnode in node.value:
+        if type(knode) is not yaml.ScalarNode or knode.value in out:
+            raise _NotPlain
+        out[knode.value] = _plain(vnode, seen)
+    return out
+
+
+def load_document(path: Path, display: str, problems: Problems, prefix: tuple = (),
+                  lines: bool = True) -> Document | None:
+    """Parse one spec file; on failure record a problem and return None. Without `lines`, the
+    line table is left out and read again from the file if a problem needs a line (a worker
+    reading thousands of files, few of them ever cited)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -197,5 +232,10 @@ def load_document(path: Path, display: str, problems: Problems, prefix: tuple = 
     if node is None:
         problems.add(display, 0, "", "file is empty; expected a map of settings")
         return None
+    if not lines:
+        try:
+            return Document(display, _plain(node, set()), {}, prefix, path)
+        except _NotPlain:
+            pass
     doc.data = _Builder(doc, problems).build(node, (), node.start_mark.line + 1)
     return doc
