@@ -142,7 +142,7 @@ def run_once(delay: str, duration: float, prometheus: str) -> dict:
         time.sleep(duration)
         target.frozen_at = time.time()
         # the frozen value's scrape (held past an evaluation), then the entry that counts it
-        time.sleep(SCRAPE + EVALUATION + HOLD + seconds(delay) + 2 * EVALUATION)
+        time.sleep(SCRAPE + HOLD + seconds(delay) + 2 * EVALUATION)
         truth = target.value(time.time())
         recorded = instant_query(url, f"sum(sum_over_time({n.R_TPC_INCREMENT}[1h]))")
         spent = float(recorded[0]["value"][1]) if recorded else 0.0

@@ -36,7 +36,7 @@ def gc_paused():
     """Python's cyclic garbage collector off for one pipeline run, back on after.
 
     A run builds millions of small objects (parsed spec, model, rules, text) that all live until
-    it ends; the collector's full passes only walk them again, a fifth of generation time at
+    it ends; the collector's full passes only walk them again, about a sixth of generation time at
     10,000 teams. The pipeline's data holds no reference cycles to collect.
     """
     was = gc.isenabled()

@@ -1,5 +1,5 @@
 """The budget guard on the real stack: a runaway team with `enforce: block` is refused within the
-bound the README states (scrape + evaluation + poll), an Alertmanager silence lifts the block, and
+bound the README states (scrape + delay + evaluation + poll), an Alertmanager silence lifts the block, and
 a team that did not opt in is never blocked."""
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_a_runaway_team_is_blocked_then_a_silence_lifts_it():
             calls, _ = stack.runaway("search")
             stack.runaway("chatbot")  # past its budget too, but it did not opt in
             latency = _until(lambda: _blocked(guard, "search", "product-search"), 30)
-            # scrape (1 s) + rule evaluation (1 s) + Alertmanager + poll (0.5 s): measured, not a goal
+            # scrape (1 s) + spend_delay (1 s) + rule evaluation (1 s) + Alertmanager + poll (0.5 s): measured, not a goal
             print(f"\nblocked {latency:.2f} s after the runaway's last call ({calls} calls)")
             assert latency is not None, "search was never blocked"
             assert not _blocked(guard, "search", "query-understanding")  # exempt project

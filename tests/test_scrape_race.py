@@ -8,7 +8,7 @@ import importlib.util
 
 import pytest
 
-from conftest import ROOT, require_tool
+from conftest import LEG, ROOT, require_tool
 from generator.load import load_spec
 
 
@@ -21,6 +21,8 @@ def _bench():
 
 @pytest.mark.tools
 def test_the_default_delay_counts_every_cent_of_scrapes_that_straddle_an_evaluation():
+    if LEG == "2":  # CI's 20 minutes: scraping and visibility are the same on 2.42 (README: measured on both)
+        pytest.skip("the scrape race runs on the Prometheus 3 leg")
     bench = _bench()
     default = load_spec(bench.SPECS)[0].spend_delay
     undelayed, delayed = bench.race(["0s", default], 12, require_tool("prometheus"))
