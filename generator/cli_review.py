@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from generator.cli_common import SPECS, load
+from generator.cli_common import SPECS, gc_paused, load
 
 
 @click.command()
@@ -29,7 +29,8 @@ def diff(base, specs, fmt, fail_on, prometheus_url, output) -> None:
     from generator.review.fail_on import parse
 
     policies = [parse(p) for p in fail_on]
-    text, broken = run_diff(base, specs, fmt, policies, prometheus_url)
+    with gc_paused():  # two whole specs loaded and compared
+        text, broken = run_diff(base, specs, fmt, policies, prometheus_url)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -56,8 +57,9 @@ def explain(alert, specs, team, prometheus_url, promql) -> None:
 
     if alert not in n.ALERTS:
         raise click.UsageError(f"no alert '{alert}'; aicost's alerts: {', '.join(n.ALERTS)}")
-    spec = load(specs)
-    catalogue = build(spec)  # once: with thousands of teams it is most of the command's time
+    with gc_paused():
+        spec = load(specs)
+        catalogue = build(spec)  # once: with thousands of teams it is most of the command's time
     per_team = {a.per_team for a in catalogue.alerts if a.name == alert}
     if team and team not in {t.name for t in spec.teams}:
         raise click.UsageError(f"--team: no team '{team}' in {specs.rstrip('/')}/teams/")
