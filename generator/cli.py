@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 
-from generator.cli_common import OUT, SPECS, build as _build, load  # noqa: F401 - load is used by the commands below
+from generator.cli_common import OUT, SPECS, build, load  # noqa: F401 - load is used by the commands below
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,7 +27,7 @@ def generate(specs: str, out: str) -> None:
     from generator.output import check_out_dir, write_tree
 
     target = check_out_dir(out, specs)
-    files = _build(specs)
+    files = build(specs)
     write_tree(files, target)
     click.echo(f"aicost: wrote {len(files)} files to {out}/")
 
@@ -41,7 +41,7 @@ def check(specs: str, out: str) -> None:
 
     from generator.errors import AicostError
 
-    diffs = diff_tree(_build(specs), Path(out), out)
+    diffs = diff_tree(build(specs), Path(out), out)
     for d in diffs:
         click.echo(d)
     if diffs:
@@ -53,7 +53,7 @@ def check(specs: str, out: str) -> None:
 @SPECS
 def validate(specs: str) -> None:
     """Run the whole pipeline on specs/ and write nothing."""
-    files = _build(specs)
+    files = build(specs)
     click.echo(f"aicost: {specs}/ is valid ({len(files)} files would be rendered)")
 
 

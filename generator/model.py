@@ -252,6 +252,11 @@ class Spec:
         return seconds(self.evaluation_interval)
 
     @property
+    def spend_delay_seconds(self) -> float:
+        """How far behind its evaluation the ledger reads the raw counters."""
+        return seconds(self.spend_delay)
+
+    @property
     def training_window_days(self) -> int:
         """training_window in days (the spec allows whole days only)."""
         return round(seconds(self.training_window) / 86400)

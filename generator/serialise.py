@@ -117,9 +117,9 @@ def _long_list(v, child: str, out: list) -> None:
     """The items of a long list, written once per serialise(): the same list again (the Thanos and
     Mimir files share the Prometheus groups' lists), or a run of its items (Kubernetes' objects
     hold the constants 2,000 rules each), reuses the text, re-indented where it sits deeper."""
-    known = _MEMO.get(id(v)) or _run_of_known(v)
-    if known is not None:
-        was, text = known[1], known[2]
+    known = _MEMO.get(id(v))
+    was, text = known[1:3] if known is not None else _run_of_known(v)
+    if text is not None:
         out.append(text if was == child else _reindent(text, was, child))
         return
     start, marks, dash = len(out), [], child + "-"
@@ -136,23 +136,22 @@ def _long_list(v, child: str, out: list) -> None:
             _POSITION[id(item)] = (id(v), i)
 
 
-def _run_of_known(v) -> tuple | None:
-    """(v, indent, text) when v's items are a run of a list already written, else None."""
+def _run_of_known(v) -> tuple[str, str | None]:
+    """(indent, text) of v's items when they are a run of a list already written, else ("", None)."""
     where = _POSITION.get(id(v[0])) if type(v[0]) is dict else None
     if where is None:
-        return None
+        return "", None
     whole, child, text, offsets = _MEMO[where[0]]
     first, end = where[1], where[1] + len(v)
     if end > len(whole) or any(a is not b for a, b in zip(v, whole[first:end])):
-        return None
-    return v, child, text[offsets[first]:offsets[end] if end < len(whole) else len(text)]
+        return "", None
+    return child, text[offsets[first]:offsets[end] if end < len(whole) else len(text)]
 
 
 def _reindent(text: str, was: str, now: str) -> str:
     """YAML text written at indent `was`, moved to `now`: every line but a blank one (inside a
-    literal block, where it carries no indent) starts with `was`."""
-    if not was:
-        return "\n".join(now + line if line else line for line in text.split("\n"))
+    literal block, where it carries no indent) starts with `was`, never empty (a list's items sit
+    at least two spaces in: the top level is a map)."""
     return now + text[len(was):].replace("\n" + was, "\n" + now)
 
 

@@ -105,8 +105,8 @@ def _scrape(spec: Spec, facts: Facts) -> list[Finding]:
 def _scrape_time(spec: Spec, subject: str, target: dict) -> list[Finding]:
     """A scrape longer than spend_delay can straddle a ledger evaluation: its samples land behind a window
     already counted and that spend is lost (README: How "today" is computed)."""
-    delay = durations.seconds(spec.spend_delay)
-    took, timeout = target.get("duration", 0.0), target.get("timeout", "0s")
+    delay = spec.spend_delay_seconds
+    took, timeout = target["duration"], target["timeout"]
     if took >= delay:
         return [Finding(PROBLEM, "scrape", subject, f"the last scrape took {took:.2f}s, not less than spend_delay "
                                                     f"({spec.spend_delay}): raise spend_delay past the scrape_timeout")]

@@ -111,7 +111,7 @@ def _read_team_files(jobs: list[tuple[str, str, str]], workers: int) -> list[tup
     theirs = jobs[:len(jobs) - mine]
     with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork")) as pool:
         read = pool.map(_read_team_file_lean, theirs, chunksize=max(1, len(theirs) // (workers * 4)))
-        here = [_read_team_file(job, lines=False) for job in jobs[len(theirs):]]
+        here = [_read_team_file_lean(job) for job in jobs[len(theirs):]]
         return [*read, *here]
 
 

@@ -87,7 +87,7 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     spend between it and the sample before it would never be counted.
     """
     seconds = window or spec.ledger_interval_seconds
-    delay = durations.seconds(spec.spend_delay)
+    delay = spec.spend_delay_seconds
     lookback, now, w = spec.spend_lookback, read_offset(delay), read_offset(delay + seconds)
     inside = durations.render(seconds - 0.001)
     last, lowest, highest = (f"{f}({x}[{inside}]{now})" for f in ("last_over_time", "min_over_time", "max_over_time"))

@@ -44,7 +44,7 @@ _TEAM_LABEL = re.compile(r'[{,]team="([^"]*)"')
 def _file(spec: Spec, rule_files: list[str], tests: list[dict]) -> dict:
     interval = tests[0].get(EVAL, spec.evaluation_interval)  # raw-driven files: the ledger's own interval
     order = [g for g in GROUP_ORDER if rule_file(g) in rule_files]
-    delay, every = seconds(spec.spend_delay), seconds(interval)
+    delay, every = spec.spend_delay_seconds, seconds(interval)
     return {"rule_files": rule_files, "evaluation_interval": interval, "group_eval_order": order,
             "tests": [delayed({k: v for k, v in t.items() if k != EVAL}, delay, every) for t in tests]}
 

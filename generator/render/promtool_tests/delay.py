@@ -4,9 +4,8 @@ With a delay d, the entry made at t counts the raw samples stamped in (t - d - i
 Every scenario states its raw counters as Prometheus would scrape them with no delay; the
 generated file feeds each raw counter the ledger reads ceil(d / input interval) input steps
 ahead (its first values dropped), so that the entry made at t sees exactly the samples it would
-see at t with no delay, and every edge, amount and annotation stays the scenario's own. That
-holds when the evaluation interval is a whole number of input steps (the raw scenarios use
-one-minute inputs): a sample k steps ahead then falls in the same window.
+see at t with no delay, and every edge, amount and annotation stays the scenario's own
+(evaluations shorter than an input step: see `delayed`).
 """
 
 from __future__ import annotations
@@ -63,6 +62,10 @@ def _earlier(check: dict, by: float) -> dict:
     return {**check, "eval_time": durations.render(seconds(check["eval_time"]) - by)}
 
 
+def _reads_ledger(series: dict) -> bool:
+    return series["series"].split("{", 1)[0] in LEDGER_READS
+
+
 def delayed(test: dict, delay: float, evaluation: float) -> dict:
     """A test group whose raw ledger counters are fed ahead by the delay, in whole input steps.
 
@@ -72,10 +75,9 @@ def delayed(test: dict, delay: float, evaluation: float) -> dict:
     """
     step = seconds(test["interval"])
     ahead = math.ceil(delay / step)
-    if not ahead or not any(s["series"].split("{", 1)[0] in LEDGER_READS for s in test["input_series"]):
+    if not ahead or not any(map(_reads_ledger, test["input_series"])):
         return test
-    inputs = [{**s, "values": advance(s["values"], ahead)} if s["series"].split("{", 1)[0] in LEDGER_READS else s
-              for s in test["input_series"]]
+    inputs = [{**s, "values": advance(s["values"], ahead)} if _reads_ledger(s) else s for s in test["input_series"]]
     early = ahead * step - math.ceil(delay / evaluation) * evaluation if evaluation < step else 0
     checks = {key: [_earlier(c, early) for c in test[key]] for key in ("alert_rule_test", "promql_expr_test")
               if key in test and early}
