@@ -152,6 +152,8 @@ R_GPU_IDLE_COST_TODAY = "instance_gpu:ai_gpu_idle_cost_dollars:today"
 
 # The spend ledger (group aicost-spend): what each evaluation adds, exactly, from the raw counters.
 R_LEDGER_HEARTBEAT = "aicost:ledger:evaluation_timestamp_seconds"  # time() of every ledger evaluation
+# 1 while the ledger cannot tell a new series from one back from its own outage; absent otherwise
+R_LEDGER_BIRTHS_UNTRUSTED = "aicost:ledger:births_untrusted"
 R_TPC_INCREMENT = "team_project_category:ai_spend_dollars:increment"  # dollars since the previous evaluation
 R_TPC_INCREMENT_BY_DAY = "team_project_category:ai_spend_dollars:increment_by_day"  # the same, {day_parity}
 R_TEAM_INCREMENT = "team:ai_spend_dollars:increment"

@@ -26,7 +26,8 @@ from typing import Callable
 
 from generator import durations
 from generator import names as n
-from generator.catalogue.records.ledger import dollar_increment, inline_prices, inline_transfer_prices, token_increment
+from generator.catalogue.records.ledger import (births_untrusted, dollar_increment, inline_prices, inline_transfer_prices,
+                                                token_increment)
 from generator.model import Spec
 
 DAY = 86400
@@ -65,9 +66,15 @@ def period_end(spec: Spec, start: float, first_live: float | None, now: float) -
     return max(end, start)
 
 
+def _tokens(spec: Spec, window: float | None = None) -> str:
+    """The token entries with the births flag inlined: it was not recorded then."""
+    return token_increment(spec, window, births_untrusted(spec))
+
+
 def _dollars(spec: Spec, window: float | None = None) -> str:
-    """The dollar entries with the token entries and the prices inlined: neither was recorded then."""
-    return dollar_increment(spec, token_increment(spec, window), inline_prices(spec), window, inline_transfer_prices(spec))
+    """The dollar entries with the token entries, the prices and the births flag inlined: none was recorded then."""
+    return dollar_increment(spec, _tokens(spec, window), inline_prices(spec), window, inline_transfer_prices(spec),
+                            births_untrusted(spec))
 
 
 def _collect(result: list, out: dict) -> dict:
@@ -93,7 +100,7 @@ def _partial(query_range: RangeQuery, spec: Spec, tokens: bool, start: float, en
     window = round(end - start, 3)
     if window <= 0:
         return {}
-    expr = token_increment(spec, window) if tokens else _dollars(spec, window)
+    expr = _tokens(spec, window) if tokens else _dollars(spec, window)
     return _collect(query_range(expr, end, end, spec.ledger_interval_seconds), defaultdict(list))
 
 
@@ -103,7 +110,7 @@ def _all_entries(query_range: RangeQuery, spec: Spec, tokens: bool, start: float
     first, last = math.ceil(start / every) * every, math.floor(end / every) * every
     if last < first:  # the whole period lies between two steps of the grid
         return _partial(query_range, spec, tokens, start, end)
-    expr = token_increment(spec) if tokens else _dollars(spec)
+    expr = _tokens(spec) if tokens else _dollars(spec)
     out = _entries(query_range, expr, first, last, every)
     for lo, hi in ((start, first), (last, end)):
         for labels, points in _partial(query_range, spec, tokens, lo, hi).items():

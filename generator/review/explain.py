@@ -50,6 +50,7 @@ MEANINGS = {
     n.C_TEAM_ENFORCE: "the teams whose budget the instrumentation library enforces (enforce: block)",
     n.GUARD_STATE_AGE: "how long ago the library's budget guard last read Alertmanager",
     n.R_LEDGER_HEARTBEAT: "the time of each ledger evaluation (tells a first start from an outage)",
+    n.R_LEDGER_BIRTHS_UNTRUSTED: "1 while the ledger was down within the lookback: a series first seen may be one back from that outage",
     n.R_TPC_INCREMENT: "dollars spent since the previous evaluation, exactly, per team, project and category",
     n.R_TPC_INCREMENT_BY_DAY: "the same entries, tagged with their UTC day's parity",
     n.R_TEAM_INCREMENT: "dollars spent since the previous evaluation, per team",

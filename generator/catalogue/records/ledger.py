@@ -62,7 +62,8 @@ def read_offset(seconds: float) -> str:
     return f" offset {durations.render(seconds)}" if seconds else ""
 
 
-def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None = None) -> str:
+def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None = None,
+              untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
     """Exact increase of counter `x`, summed by `grouping`, in the window since the previous evaluation.
 
     Per raw series, with L the last sample in the window, B the last one before it (as far back
@@ -71,12 +72,15 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     * no restart inside, grew from B (B <= m): L - B;
     * no restart inside, dropped right at the window's start (m < B): L, counted from 0;
     * restarted inside the window: L from 0, plus what it counted before the drop, M - B;
-    * first seen (no B): L from 0; while births are untrusted, from its first sample: L - m;
+    * first seen (no B): L from 0; while births are untrusted (`untrusted`: the recorded flag,
+      or its expression), from its first sample: L - m;
     * not in the window: nothing.
 
     That is three sums over the raw series, combined per group: sum(L) - sum(B where B <= m and
     no restart) + sum(M - B where it restarted); the cost is a handful of reads of the window
-    and the lookback per raw series, whatever the number of cases. The window's samples are
+    and the lookback per raw series, whatever the number of cases. The births flag is read, not
+    inlined: its heartbeat reads span days, and in one query every read of a raw counter pays
+    for each block the query's longest range reaches. The window's samples are
     read over the interval less a millisecond: a sample exactly one interval old is the last
     one *before* the window, under Prometheus 2's closed ranges as under 3's left-open ones.
     `window` (seconds) replaces the interval for `aicost backfill`'s last, shorter entry.
@@ -92,7 +96,7 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     inside = durations.render(seconds - 0.001)
     last, lowest, highest = (f"{f}({x}[{inside}]{now})" for f in ("last_over_time", "min_over_time", "max_over_time"))
     before, restarted = f"last_over_time({x}[{lookback}]{w})", f"resets({x}[{inside}]{now}) > 0"
-    base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, births_untrusted(spec))), lowest)
+    base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, untrusted)), lowest)
     before_drop = q.join("and", q.call("clamp_min", f"{highest} - {before}", "0"), restarted)
     return q.sum_parts(
         grouping,
@@ -153,31 +157,33 @@ def token_grouping(spec: Spec) -> tuple[str, ...]:
     return (n.L_TEAM, n.L_MODEL, n.L_DIRECTION, *((n.L_PROJECT, n.L_SOURCE) if spec.sources else ()))
 
 
-def _increment_of(metric: str, grouping: tuple[str, ...], spec: Spec, window: float | None) -> str:
+def _increment_of(metric: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str) -> str:
     """The increment of every counted series of `metric`, summed by `grouping`."""
     selectors = counted_series(metric, spec)
     if len(selectors) == 1:
-        return increment(selectors[0], grouping, spec, window)
-    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window)) for x in selectors))
+        return increment(selectors[0], grouping, spec, window, untrusted)
+    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window, untrusted)) for x in selectors))
 
 
-def token_increment(spec: Spec, window: float | None = None) -> str:
+def token_increment(spec: Spec, window: float | None = None, untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
     """Tokens since the previous evaluation, by team, model and direction (and project and source)."""
-    return _increment_of(n.API_TOKENS, token_grouping(spec), spec, window)
+    return _increment_of(n.API_TOKENS, token_grouping(spec), spec, window, untrusted)
 
 
 def dollar_increment(spec: Spec, tokens: str = n.R_TMD_INCREMENT, prices: str = n.C_MODEL_PRICE,
-                     window: float | None = None, transfer: str = n.C_TRANSFER_PRICE) -> str:
+                     window: float | None = None, transfer: str = n.C_TRANSFER_PRICE,
+                     untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
     """Dollars since the previous evaluation, by team, project and category.
 
     API dollars where a team emits them; otherwise its tokens (`tokens`: the recorded token
     entries, or their expression) at list price (`prices`: the recorded price series, or
     `inline_prices`). `or on (team, category)` keeps the dollars where both exist, so nothing
-    is counted twice. With sources: vLLM's tokens at the transfer price (`transfer`) as inference
+    is counted twice. `untrusted`: the recorded births flag, or its expression (`births_untrusted`)
+    where the rules did not run. With sources: vLLM's tokens at the transfer price (`transfer`) as inference
     spend, and OpenCost's GPUs allocated times their node's hourly price over the window.
     """
     listed = only_source(tokens, "vllm", keep=False) if spec.source("vllm") else tokens
-    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", _increment_of(n.SPEND, n.TPC, spec, window),
+    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", _increment_of(n.SPEND, n.TPC, spec, window, untrusted),
                      _priced(listed, prices, "api", spec))
     parts = []
     if spec.source("vllm"):
@@ -244,9 +250,13 @@ def transfer_price_rules(spec: Spec) -> list[dict]:
 
 
 def ledger_rules(spec: Spec) -> list[dict]:
-    """Heartbeat, token and dollar increments, the team level, and the by-day copies."""
+    """Heartbeat, births flag, token and dollar increments, the team level, and the by-day copies."""
     return [
         {"record": n.R_LEDGER_HEARTBEAT, "expr": "vector(time())"},
+        # recorded once, not in each increment: its heartbeat reads span days, and every raw read
+        # in a query pays for each block the query's longest range reaches (measured: a fifth of
+        # an increment's time)
+        {"record": n.R_LEDGER_BIRTHS_UNTRUSTED, "expr": births_untrusted(spec)},
         {"record": n.R_TMD_INCREMENT, "expr": token_increment(spec)},
         {"record": n.R_TPC_INCREMENT, "expr": dollar_increment(spec)},
         {"record": n.R_TEAM_INCREMENT, "expr": q.agg("sum", q.by(n.L_TEAM), n.R_TPC_INCREMENT)},
