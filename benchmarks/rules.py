@@ -17,7 +17,11 @@ a team, scraped every 60 s), it
 Goals (spend-ledger issue): at 1,000 teams every group within 2x the naive query and well
 inside its evaluation interval; growth linear in the number of aggregated series.
 
-    python benchmarks/rules.py [--teams 10,100,1000] [--prometheus 2,3] [--evaluations 3]
+With `--against REF` (a git revision), the rules that revision renders run too, on a copy of the
+same TSDB, before this tree's: an A/B on one backfill, the only fair comparison on a machine
+whose timings drift.
+
+    python benchmarks/rules.py [--teams 10,100,1000] [--prometheus 2,3] [--evaluations 3] [--against REF]
 """
 
 from __future__ import annotations
@@ -255,16 +259,30 @@ def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluati
         proc.wait(timeout=60)
 
 
+def render_ref(ref: str, specs: Path, tmp: Path) -> Path:
+    """The rule folder git revision `ref` renders for `specs`: its tree exported, its own generator run."""
+    src = tmp / "ref"
+    src.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
+    out = tmp / "rendered-ref"
+    # run from its folder: `python -m generator` imports that revision's package, not this one
+    subprocess.run([sys.executable, "-m", "generator", "generate", "--specs", str(specs), "--out", str(out)],
+                   check=True, capture_output=True, cwd=src)
+    return out / "prometheus" / "rules"
+
+
 def main() -> None:
-    """Every size, every Prometheus: a table."""
+    """Every size, every Prometheus (and every rule set): a table."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--teams", default="10,100,1000")
     ap.add_argument("--prometheus", default="2,3", help="legs under .tools/ (scripts/fetch-tools)")
     ap.add_argument("--evaluations", type=int, default=3)
     ap.add_argument("--top", type=int, default=0, help="also print the N slowest rules of each run")
+    ap.add_argument("--against", default="", help="also run the rules of this git revision, on the same TSDB")
     args = ap.parse_args()
     print(f"{'teams':>6} {'raw series':>10} {'Prom':>5} {'constants s':>11} {'spend s':>8} {'signals s':>9} "
-          f"{'naive s':>8} {'spend/naive':>11} {'CPU cores':>9} {'peak RSS MB':>11} {'backfill s':>10}", flush=True)
+          f"{'naive s':>8} {'spend/naive':>11} {'CPU cores':>9} {'peak RSS MB':>11} {'backfill s':>10}  rules", flush=True)
     for n in (int(s) for s in args.teams.split(",")):
         with tempfile.TemporaryDirectory(prefix="aicost-bench-") as tmp:
             tmp = Path(tmp)
@@ -272,6 +290,9 @@ def main() -> None:
             out = tmp / "rendered"
             subprocess.run([sys.executable, "-m", "generator", "generate", "--specs", str(specs), "--out", str(out)],
                            check=True, capture_output=True, cwd=ROOT)
+            rule_sets = [("this tree", out / "prometheus" / "rules")]
+            if args.against:
+                rule_sets.insert(0, (args.against, render_ref(args.against, specs, tmp)))
             end = int(time.time())
             end -= end % STEP
             pristine = tmp / "tsdb"
@@ -279,21 +300,26 @@ def main() -> None:
             live = LiveSeries(n, end - HOURS * 3600 - (end - HOURS * 3600) % STEP)
             try:
                 for leg in args.prometheus.split(","):
-                    data = tmp / f"tsdb-{leg}"
-                    shutil.copytree(pristine, data)
-                    r = measure(str(ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / "prometheus"), data,
-                                out / "prometheus" / "rules", live, args.evaluations)
-                    g = r["groups"]
-                    spend = g.get("aicost-spend", math.nan)
-                    print(f"{n:>6} {len(raw_series(n)):>10} {leg:>5} {g.get('aicost-constants', math.nan):>11.3f} "
-                          f"{spend:>8.3f} {g.get('aicost-signals', math.nan):>9.3f} {r['naive']:>8.3f} "
-                          f"{spend / r['naive']:>11.2f} {r['cpu_cores']:>9.2f} {r['peak_rss_mb']:>11.0f} {seconds:>10.0f}"
-                          + (f"  errors: {r['errors'][:2]}" if r["errors"] else ""), flush=True)
-                    for secs, group, name in r["slowest"][:args.top]:
-                        print(f"        {secs:8.3f} s  {group}  {name}", flush=True)
-                    shutil.rmtree(data)
+                    for label, rules in rule_sets:
+                        data = tmp / f"tsdb-{leg}"
+                        shutil.copytree(pristine, data)
+                        r = measure(str(ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / "prometheus"), data,
+                                    rules, live, args.evaluations)
+                        _print_row(n, leg, r, seconds, label, args.top)
+                        shutil.rmtree(data)
             finally:
                 live.close()
+
+
+def _print_row(n: int, leg: str, r: dict, backfill_seconds: float, label: str, top: int) -> None:
+    g = r["groups"]
+    spend = g.get("aicost-spend", math.nan)
+    print(f"{n:>6} {len(raw_series(n)):>10} {leg:>5} {g.get('aicost-constants', math.nan):>11.3f} "
+          f"{spend:>8.3f} {g.get('aicost-signals', math.nan):>9.3f} {r['naive']:>8.3f} "
+          f"{spend / r['naive']:>11.2f} {r['cpu_cores']:>9.2f} {r['peak_rss_mb']:>11.0f} {backfill_seconds:>10.0f}  {label}"
+          + (f"  errors: {r['errors'][:2]}" if r["errors"] else ""), flush=True)
+    for secs, group, name in r["slowest"][:top]:
+        print(f"        {secs:8.3f} s  {group}  {name}", flush=True)
 
 
 if __name__ == "__main__":
