@@ -265,10 +265,14 @@ def render_ref(ref: str, specs: Path, tmp: Path) -> Path:
     src.mkdir()
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(src)], input=archive, check=True)
-    out = tmp / "rendered-ref"
     # run from its folder: `python -m generator` imports that revision's package, not this one
+    return render(specs, tmp / "rendered-ref", src)
+
+
+def render(specs: Path, out: Path, tree: Path = ROOT) -> Path:
+    """`aicost generate` of the generator in `tree` on `specs` into `out`; the rule folder it wrote."""
     subprocess.run([sys.executable, "-m", "generator", "generate", "--specs", str(specs), "--out", str(out)],
-                   check=True, capture_output=True, cwd=src)
+                   check=True, capture_output=True, cwd=tree)
     return out / "prometheus" / "rules"
 
 
@@ -287,10 +291,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="aicost-bench-") as tmp:
             tmp = Path(tmp)
             specs = make_specs(n, tmp)
-            out = tmp / "rendered"
-            subprocess.run([sys.executable, "-m", "generator", "generate", "--specs", str(specs), "--out", str(out)],
-                           check=True, capture_output=True, cwd=ROOT)
-            rule_sets = [("this tree", out / "prometheus" / "rules")]
+            rule_sets = [("this tree", render(specs, tmp / "rendered"))]
             if args.against:
                 rule_sets.insert(0, (args.against, render_ref(args.against, specs, tmp)))
             end = int(time.time())

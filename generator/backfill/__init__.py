@@ -73,8 +73,9 @@ def _tokens(spec: Spec, window: float | None = None) -> str:
 
 def _dollars(spec: Spec, window: float | None = None) -> str:
     """The dollar entries with the token entries, the prices and the births flag inlined: none was recorded then."""
-    return dollar_increment(spec, _tokens(spec, window), inline_prices(spec), window, inline_transfer_prices(spec),
-                            births_untrusted(spec))
+    flag = births_untrusted(spec)
+    return dollar_increment(spec, token_increment(spec, window, flag), inline_prices(spec), window,
+                            inline_transfer_prices(spec), flag)
 
 
 def _collect(result: list, out: dict) -> dict:

@@ -123,6 +123,8 @@ def run_scenario(stack, engine: SecondEngine, warm_up: float = 20, settle: float
 
     VictoriaMetrics starts after Prometheus: what was spent before a ledger's first evaluation is
     the backfill's business on either engine, so only the spend between the snapshots is compared.
+    `settle` must outlast what the runaway call's spend takes to reach an entry (a scrape interval,
+    spend_delay and an evaluation interval: 15 s at 5 s intervals): AIGPUIdle can fire before it.
     """
     stack.traffic(20)
     time.sleep(warm_up)

@@ -62,8 +62,7 @@ def read_offset(seconds: float) -> str:
     return f" offset {durations.render(seconds)}" if seconds else ""
 
 
-def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None = None,
-              untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
+def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str) -> str:
     """Exact increase of counter `x`, summed by `grouping`, in the window since the previous evaluation.
 
     Per raw series, with L the last sample in the window, B the last one before it (as far back
@@ -78,9 +77,7 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
 
     That is three sums over the raw series, combined per group: sum(L) - sum(B where B <= m and
     no restart) + sum(M - B where it restarted); the cost is a handful of reads of the window
-    and the lookback per raw series, whatever the number of cases. The births flag is read, not
-    inlined: its heartbeat reads span days, and in one query every read of a raw counter pays
-    for each block the query's longest range reaches. The window's samples are
+    and the lookback per raw series, whatever the number of cases. The window's samples are
     read over the interval less a millisecond: a sample exactly one interval old is the last
     one *before* the window, under Prometheus 2's closed ranges as under 3's left-open ones.
     `window` (seconds) replaces the interval for `aicost backfill`'s last, shorter entry.
