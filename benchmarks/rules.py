@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import make_specs  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from generator.stack import free_port, wait_http  # noqa: E402
 
 HOURS = 30
@@ -218,25 +219,18 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _metric(text: str, name: str) -> float:
-    """The value of an unlabelled metric in an exposition; 0 when absent."""
-    for line in text.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    return 0.0
-
-
 def settle_compaction(metrics_url: str, quiet_seconds: float = 60, limit: float = 1800) -> None:
     """Wait until Prometheus has compacted what it found on start (30 hours of 2-hour blocks).
 
     It does that right after starting, for minutes at 1,000 teams, on the same cores as the rules;
-    a running Prometheus compacts a 2-hour block now and then. Measuring during the startup
-    compaction would time the rules (and not the naive query, which ran later) against it.
+    a running Prometheus compacts a 2-hour block now and then. Measured during it, the rules and
+    the naive query would be timed against a one-off load.
     """
     def state() -> tuple[float, float]:
         text = urllib.request.urlopen(metrics_url, timeout=60).read().decode()
-        return (_metric(text, "prometheus_tsdb_compactions_total"),
-                _metric(text, "prometheus_tsdb_compaction_populating_block"))
+        values = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+        return (values.get("prometheus_tsdb_compactions_total", 0.0),
+                values.get("prometheus_tsdb_compaction_populating_block", 0.0))
 
     stop, previous, since = time.monotonic() + limit, state(), time.monotonic()
     while time.monotonic() < stop and time.monotonic() - since < quiet_seconds:
