@@ -5,11 +5,13 @@ ai_spend_dollars_total, 3 models x 2 directions x 4 instances of ai_api_tokens_t
 histogram of 4 instances (11 series each), 4 GPU hosts x 2 GPUs x 2 gauges: about 110 raw series
 a team, scraped every 60 s), it
 
-1. writes 30 hours of that history as OpenMetrics, one file per 2-hour block, and the rule
-   history the ledger would have recorded meanwhile (its entries, day totals, heartbeat), then
-   turns them into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`;
-2. starts Prometheus on that TSDB with the rules rendered for those teams, scraping a local
-   endpoint that carries every raw series on from where the history stops;
+1. writes 30 hours of that history, up to `--head-hours` (3) ago, as OpenMetrics, one file per
+   2-hour block, and the rule history the ledger would have recorded meanwhile (its entries, day
+   totals, heartbeat), then turns them into TSDB blocks with `promtool tsdb create-blocks-from
+   openmetrics`;
+2. starts Prometheus on that TSDB, sends it the last hours through remote write, into its head
+   block, where a running Prometheus holds them, then loads the rules rendered for those teams
+   and scrapes a local endpoint that carries every raw series on from where the history stops;
 3. once Prometheus has compacted the blocks it found (a minute of quiet), reads each group's
    evaluation time from /api/v1/rules over a few evaluations, times the naive
    `sum by (team) (increase(ai_spend_dollars_total[1d]))` through the query API once after each
@@ -24,6 +26,7 @@ same TSDB, before this tree's: an A/B on one backfill, the only fair comparison 
 whose timings drift.
 
     python benchmarks/rules.py [--teams 10,100,1000] [--prometheus 2,3] [--evaluations 3] [--against REF]
+                               [--head-hours 3]
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from generate import make_specs  # noqa: E402
+import remote_write  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from generator.stack import free_port, wait_http  # noqa: E402
 
@@ -126,6 +130,44 @@ def _value(kind: str, rate: float, t: int, start: int) -> float:
     return rate
 
 
+def recorded_sample(labels: str, rate: float, kind: str, t: int) -> tuple[str, float] | None:
+    """The labels and value of a recorded series of `kind` at `t`; None where it has no sample then."""
+    if kind in ("hourly", "date") and t % 3600:
+        return None
+    if kind == "time":
+        return labels, t
+    if kind == "date":
+        return labels, t // 86400 - 1
+    if kind == "by_day":
+        return f'{labels},day_parity="{"even" if ((t - 1) // 86400) % 2 == 0 else "odd"}"', rate
+    return labels, rate
+
+
+def replay_head(n: int, url: str, start: int, since: int) -> float:
+    """Send every series' samples from `since` to a minute ago through remote write, minute by
+    minute (the head only takes samples within an hour of its newest); the seconds it took.
+
+    A running Prometheus holds its last one to three hours in its head block, where a read costs
+    less than in the persisted blocks: a TSDB made only of backfilled blocks would bill the
+    ledger's recent reads as if they reached blocks they never reach in production.
+    """
+    t0 = time.monotonic()
+    raw = [(remote_write.labels(f, labels), rate, kind) for f, labels, rate, kind in raw_series(n)]
+    encoded: dict[tuple[str, str], bytes] = {}
+    t = since
+    while t <= time.time() - STEP:
+        request = [remote_write.series(lb, _value(kind, rate, t, start), t * 1000) for lb, rate, kind in raw]
+        for f, labels, rate, kind in recorded_series(n):
+            sample = recorded_sample(labels, rate, kind, t)
+            if sample:
+                if (f, sample[0]) not in encoded:
+                    encoded[f, sample[0]] = remote_write.labels(f, sample[0])
+                request.append(remote_write.series(encoded[f, sample[0]], sample[1], t * 1000))
+        remote_write.post(url, b"".join(request))
+        t += STEP
+    return time.monotonic() - t0
+
+
 def _write_block(args) -> str:
     """One OpenMetrics file holding every series' samples in one 2-hour block."""
     path, n, start, lo, hi, end = args
@@ -137,20 +179,10 @@ def _write_block(args) -> str:
             lines.append(f"{family}{{{labels}}} {_value(kind, rate, t, start)} {t}\n")
     for family, labels, rate, kind in recorded_series(n):
         lines = by_family.setdefault(family, [])
-        sel = f"{family}{{{labels}}}" if labels else family
         for t in times:
-            if kind == "hourly" and t % 3600:
-                continue
-            if kind == "time":
-                lines.append(f"{sel} {t} {t}\n")
-            elif kind == "date":
-                if t % 3600 == 0:
-                    lines.append(f"{sel} {t // 86400 - 1} {t}\n")
-            elif kind == "by_day":
-                parity = "even" if ((t - 1) // 86400) % 2 == 0 else "odd"
-                lines.append(f'{family}{{{labels},day_parity="{parity}"}} {rate} {t}\n')
-            else:
-                lines.append(f"{sel} {rate} {t}\n")
+            sample = recorded_sample(labels, rate, kind, t)
+            if sample:
+                lines.append(f"{family}{{{sample[0]}}} {sample[1]} {t}\n" if sample[0] else f"{family} {sample[1]} {t}\n")
     with open(path, "w") as f:
         for family, lines in by_family.items():
             f.write(f"# TYPE {family} unknown\n")
@@ -178,7 +210,7 @@ class LiveSeries:
 
     def __init__(self, n: int, start: int):
         series = raw_series(n)
-        self.start = start
+        self.n, self.start = n, start
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
@@ -240,22 +272,33 @@ def settle_compaction(metrics_url: str, quiet_seconds: float = 60, limit: float 
             previous, since = now, time.monotonic()
 
 
-def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluations: int) -> dict:
-    """Run Prometheus on the TSDB with the rules; group evaluation times, naive query time, CPU, RSS."""
+def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluations: int, head_since: int | None) -> dict:
+    """Run Prometheus on the TSDB with the rules; group evaluation times, naive query time, CPU, RSS.
+
+    With `head_since`, Prometheus first takes the history from then on into its head block
+    (`replay_head`), with neither rules nor scrapes, then loads both.
+    """
     port = free_port()
     cfg = data.parent / "prometheus.yml"
-    cfg.write_text(json.dumps({
-        "global": {"scrape_interval": "60s", "evaluation_interval": "1m"},
-        "rule_files": [str(rules / "*.yml")],
-        "scrape_configs": [{"job_name": "bench", "honor_labels": True, "scrape_timeout": "50s",
-                            "static_configs": [{"targets": [f"127.0.0.1:{live.port}"]}]}],
-    }))
+    full = {"global": {"scrape_interval": "60s", "evaluation_interval": "1m"},
+            "rule_files": [str(rules / "*.yml")],
+            "scrape_configs": [{"job_name": "bench", "honor_labels": True, "scrape_timeout": "50s",
+                                "static_configs": [{"targets": [f"127.0.0.1:{live.port}"]}]}]}
+    cfg.write_text(json.dumps({"global": full["global"]} if head_since else full))
     proc = subprocess.Popen([prometheus, f"--config.file={cfg}", f"--storage.tsdb.path={data}",
-                             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d"],
+                             f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=30d",
+                             *(["--web.enable-remote-write-receiver"] if head_since else [])],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     api = f"http://127.0.0.1:{port}/api/v1"
+    replay = 0.0
     try:
         wait_http(f"http://127.0.0.1:{port}/-/ready", proc, "prometheus", timeout=600)  # a big TSDB replays for minutes
+        if head_since:
+            replay = replay_head(live.n, f"{api}/write", live.start, head_since)
+            cfg.write_text(json.dumps(full))
+            os.kill(proc.pid, signal.SIGHUP)
+            while not _get(f"{api}/rules")["data"]["groups"]:
+                time.sleep(1)
         settle_compaction(f"http://127.0.0.1:{port}/metrics")
         cpu0, t0 = _cpu_seconds(proc.pid), time.monotonic()
         seen: dict[str, list[float]] = {}
@@ -279,7 +322,7 @@ def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluati
         slowest = sorted(((r["evaluationTime"], group, r.get("name", "")) for group, r in rules), reverse=True)
         return {"groups": {k: statistics.median(v[1:] or v) for k, v in seen.items()}, "naive": statistics.median(naive or [math.nan]),
                 "cpu_cores": cpu, "peak_rss_mb": _peak_rss_mb(proc.pid), "errors": health,
-                "slowest": slowest}
+                "slowest": slowest, "replay_s": replay}
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
@@ -310,9 +353,12 @@ def main() -> None:
     ap.add_argument("--evaluations", type=int, default=3)
     ap.add_argument("--top", type=int, default=0, help="also print the N slowest rules of each run")
     ap.add_argument("--against", default="", help="also run the rules of this git revision, on the same TSDB")
+    ap.add_argument("--head-hours", type=float, default=3,
+                    help="hours of history sent into the head block instead of backfilled (0: all backfilled)")
     args = ap.parse_args()
     print(f"{'teams':>6} {'raw series':>10} {'Prom':>5} {'constants s':>11} {'spend s':>8} {'signals s':>9} "
-          f"{'naive s':>8} {'spend/naive':>11} {'CPU cores':>9} {'peak RSS MB':>11} {'backfill s':>10}  rules", flush=True)
+          f"{'naive s':>8} {'spend/naive':>11} {'CPU cores':>9} {'peak RSS MB':>11} {'backfill s':>10} {'replay s':>8}  rules",
+          flush=True)
     for n in (int(s) for s in args.teams.split(",")):
         with tempfile.TemporaryDirectory(prefix="aicost-bench-") as tmp:
             tmp = Path(tmp)
@@ -320,18 +366,19 @@ def main() -> None:
             rule_sets = [("this tree", render(specs, tmp / "rendered"))]
             if args.against:
                 rule_sets.insert(0, (args.against, render_ref(args.against, specs, tmp)))
-            end = int(time.time())
+            end = int(time.time() - args.head_hours * 3600)
             end -= end % STEP
             pristine = tmp / "tsdb"
             seconds = backfill(n, str(ROOT / ".tools" / "prometheus-3" / "usr" / "bin" / "promtool"), pristine, tmp, end)
             live = LiveSeries(n, end - HOURS * 3600 - (end - HOURS * 3600) % STEP)
+            head_since = end if args.head_hours else None
             try:
                 for leg in args.prometheus.split(","):
                     for label, rules in rule_sets:
                         data = tmp / f"tsdb-{leg}"
                         shutil.copytree(pristine, data)
                         r = measure(str(ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / "prometheus"), data,
-                                    rules, live, args.evaluations)
+                                    rules, live, args.evaluations, head_since)
                         _print_row(n, leg, r, seconds, label, args.top)
                         shutil.rmtree(data)
             finally:
@@ -343,7 +390,8 @@ def _print_row(n: int, leg: str, r: dict, backfill_seconds: float, label: str, t
     spend = g.get("aicost-spend", math.nan)
     print(f"{n:>6} {len(raw_series(n)):>10} {leg:>5} {g.get('aicost-constants', math.nan):>11.3f} "
           f"{spend:>8.3f} {g.get('aicost-signals', math.nan):>9.3f} {r['naive']:>8.3f} "
-          f"{spend / r['naive']:>11.2f} {r['cpu_cores']:>9.2f} {r['peak_rss_mb']:>11.0f} {backfill_seconds:>10.0f}  {label}"
+          f"{spend / r['naive']:>11.2f} {r['cpu_cores']:>9.2f} {r['peak_rss_mb']:>11.0f} {backfill_seconds:>10.0f} "
+          f"{r['replay_s']:>8.0f}  {label}"
           + (f"  errors: {r['errors'][:2]}" if r["errors"] else ""), flush=True)
     for secs, group, name in r["slowest"][:top]:
         print(f"        {secs:8.3f} s  {group}  {name}", flush=True)

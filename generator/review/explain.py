@@ -51,6 +51,10 @@ MEANINGS = {
     n.GUARD_STATE_AGE: "how long ago the library's budget guard last read Alertmanager",
     n.R_LEDGER_HEARTBEAT: "the time of each ledger evaluation (tells a first start from an outage)",
     n.R_LEDGER_BIRTHS_UNTRUSTED: "1 while the ledger was down within the lookback: a series first seen may be one back from that outage",
+    **{name: "a raw series' last sample, recorded when it went quiet (no sample in the ledger's recent read)"
+       for name in n.R_DEPARTED.values()},
+    **{name: "the last sample of each raw series quiet within the lookback: the base it grows from when it returns"
+       for name in n.R_PARKED.values()},
     n.R_TPC_INCREMENT: "dollars spent since the previous evaluation, exactly, per team, project and category",
     n.R_TPC_INCREMENT_BY_DAY: "the same entries, tagged with their UTC day's parity",
     n.R_TEAM_INCREMENT: "dollars spent since the previous evaluation, per team",

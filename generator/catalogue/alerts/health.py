@@ -65,7 +65,7 @@ def _slow(spec: Spec) -> Alert:
         summary="aicost rule group {label:rule_group} is slow",
         description=("Its last evaluation took {value:pct}% of its interval (the limit is " + f"{share:.0%}" +
                      "). Past 100% Prometheus skips evaluations and the ledger loses the spend of each one skipped."),
-        action="Give Prometheus more CPU, lower spend_lookback, or raise evaluation_interval (benchmarks/rules.py sizes it)",
+        action="Give Prometheus more CPU or raise evaluation_interval (benchmarks/rules.py sizes it)",
         per_team=False, group=n.G_HEALTH,
     )
 

@@ -4,9 +4,11 @@ since the previous evaluation, read from the raw counters.
 Why it is exact (the README has the whole argument). For one raw counter series and the
 evaluation window (t - w, t], w the ledger group's interval:
 
-* the increase is the last sample in the window minus the last sample known before it,
-  looked for as far back as the lookback: a scrape gap shorter than the lookback, or a
-  Prometheus restart, loses nothing, and no extrapolation is ever applied;
+* the increase is the last sample in the window minus the last sample known before it: read
+  over the recent past (45m, inside Prometheus' head block), and for a series quiet longer,
+  its last sample as it was parked when it went quiet, kept for the lookback. A scrape gap
+  shorter than the lookback, or a Prometheus restart shorter than the recent read, loses
+  nothing, and no extrapolation is ever applied;
 * a counter that dropped inside the window (a process restart) counts the part before the
   drop and then its new value from 0; one that dropped right at the window's start counts
   from 0; a series seen for the first time counts from 0 (a counter starts at 0, so a series
@@ -28,6 +30,7 @@ import json
 from generator import durations
 from generator import names as n
 from generator import promql as q
+from generator.catalogue.records.departures import departure_rules, read_offset, recent_read
 from generator.model import Spec
 
 # The UTC day number of an entry made now: the day in which its window ends (one millisecond
@@ -57,16 +60,15 @@ def births_untrusted(spec: Spec) -> str:
     return q.join(f"unless {q.on()}", "vector(1)", trusted)
 
 
-def read_offset(seconds: float) -> str:
-    """` offset <seconds>` for a read that far behind the evaluation time; nothing for 0."""
-    return f" offset {durations.render(seconds)}" if seconds else ""
-
-
-def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str) -> str:
+def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str,
+              parked: str | None) -> str:
     """Exact increase of counter `x`, summed by `grouping`, in the window since the previous evaluation.
 
-    Per raw series, with L the last sample in the window, B the last one before it (as far back
-    as the lookback), m and M the window's lowest and highest samples:
+    Per raw series, with L the last sample in the window, B the last one before it, m and M the
+    window's lowest and highest samples. B is read over the recent past, else taken from the
+    `parked` series (the live rules); with `parked` None, over the whole lookback (`aicost
+    backfill`, whose range queries run where no departure was recorded; the same B after any
+    scrape gap shorter than the lookback):
 
     * no restart inside, grew from B (B <= m): L - B;
     * no restart inside, dropped right at the window's start (m < B): L, counted from 0;
@@ -92,7 +94,9 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
     lookback, now, w = spec.spend_lookback, read_offset(delay), read_offset(delay + seconds)
     inside = durations.render(seconds - 0.001)
     last, lowest, highest = (f"{f}({x}[{inside}]{now})" for f in ("last_over_time", "min_over_time", "max_over_time"))
-    before, restarted = f"last_over_time({x}[{lookback}]{w})", f"resets({x}[{inside}]{now}) > 0"
+    before = (q.join("or", f"last_over_time({x}[{recent_read(spec)}]{w})", parked) if parked
+              else f"last_over_time({x}[{lookback}]{w})")
+    restarted = f"resets({x}[{inside}]{now}) > 0"
     base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, untrusted)), lowest)
     before_drop = q.join("and", q.call("clamp_min", f"{highest} - {before}", "0"), restarted)
     return q.sum_parts(
@@ -155,11 +159,13 @@ def token_grouping(spec: Spec) -> tuple[str, ...]:
 
 
 def _increment_of(metric: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str) -> str:
-    """The increment of every counted series of `metric`, summed by `grouping`."""
+    """The increment of every counted series of `metric`, summed by `grouping`; the live rules (the
+    recorded flag) read the parked departures, backfill (the flag inlined) the whole lookback."""
+    parked = n.R_PARKED[metric] if untrusted == n.R_LEDGER_BIRTHS_UNTRUSTED else None
     selectors = counted_series(metric, spec)
     if len(selectors) == 1:
-        return increment(selectors[0], grouping, spec, window, untrusted)
-    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window, untrusted)) for x in selectors))
+        return increment(selectors[0], grouping, spec, window, untrusted, parked)
+    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window, untrusted, parked)) for x in selectors))
 
 
 def token_increment(spec: Spec, window: float | None = None, untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
@@ -247,13 +253,14 @@ def transfer_price_rules(spec: Spec) -> list[dict]:
 
 
 def ledger_rules(spec: Spec) -> list[dict]:
-    """Heartbeat, births flag, token and dollar increments, the team level, and the by-day copies."""
+    """Heartbeat, births flag, departures, token and dollar increments, the team level, and the by-day copies."""
     return [
         {"record": n.R_LEDGER_HEARTBEAT, "expr": "vector(time())"},
         # recorded once, not in each increment: its heartbeat reads span days, and every raw read
         # in a query pays for each block the query's longest range reaches (measured: a fifth of
         # an increment's time)
         {"record": n.R_LEDGER_BIRTHS_UNTRUSTED, "expr": births_untrusted(spec)},
+        *departure_rules(spec),
         {"record": n.R_TMD_INCREMENT, "expr": token_increment(spec)},
         {"record": n.R_TPC_INCREMENT, "expr": dollar_increment(spec)},
         {"record": n.R_TEAM_INCREMENT, "expr": q.agg("sum", q.by(n.L_TEAM), n.R_TPC_INCREMENT)},

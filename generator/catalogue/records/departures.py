@@ -1,0 +1,51 @@
+"""The ledger's reads behind the window: how far back a raw counter is read for its last sample,
+and, for a series quiet longer, its last sample parked when it went quiet."""
+
+from __future__ import annotations
+
+from generator import durations
+from generator import names as n
+from generator import promql as q
+from generator.model import Spec
+
+# How far back every evaluation reads each raw counter for its last sample before the window.
+# Prometheus holds at least the last hour in its head block, and every raw read of a query pays
+# for each persisted block the query's longest range reaches: reading no further than this keeps
+# the increments inside the head (measured at 100 teams: half their time with the whole
+# lookback). A series quiet for longer has its last sample parked (`departure_rules`).
+RECENT_READ = 45 * 60
+
+
+def recent_read(spec: Spec) -> str:
+    """How far back the ledger reads a raw counter for its last sample: 45m, at most the lookback,
+    at least twice the evaluation and scrape intervals."""
+    floor = 2 * max(spec.ledger_interval_seconds, durations.seconds(spec.scrape_interval))
+    return durations.render(max(min(durations.seconds(spec.spend_lookback), RECENT_READ), floor))
+
+
+def departure_rules(spec: Spec) -> list[dict]:
+    """Per raw counter series, its last sample when it goes quiet, and the latest of those within the lookback.
+
+    A series is departed at the evaluation whose recent read no longer holds a sample of it while
+    the previous evaluation's did; the value is that read's last sample, the one a window after a
+    longer gap must grow from. The read is the one the increments make, so a series is always
+    in one or the other: recent, or parked. Only departed series are recorded: their number
+    follows the scrape gaps and the series gone (a restart under a new `instance`), not the raw
+    series; the parked copy is the one read over the lookback, and it is small.
+    """
+    recent = recent_read(spec)
+    now = read_offset(spec.spend_delay_seconds + spec.ledger_interval_seconds)
+    previous = read_offset(spec.spend_delay_seconds + 2 * spec.ledger_interval_seconds)
+    rules = []
+    for metric in (n.API_TOKENS, n.SPEND):
+        rules.append({"record": n.R_DEPARTED[metric],
+                      "expr": q.join("unless", f"last_over_time({metric}[{recent}]{previous})",
+                                     f"last_over_time({metric}[{recent}]{now})")})
+        rules.append({"record": n.R_PARKED[metric],
+                      "expr": f"last_over_time({n.R_DEPARTED[metric]}[{spec.spend_lookback}])"})
+    return rules
+
+
+def read_offset(seconds: float) -> str:
+    """` offset <seconds>` for a read that far behind the evaluation time; nothing for 0."""
+    return f" offset {durations.render(seconds)}" if seconds else ""
