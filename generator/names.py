@@ -154,8 +154,8 @@ R_GPU_IDLE_COST_TODAY = "instance_gpu:ai_gpu_idle_cost_dollars:today"
 R_LEDGER_HEARTBEAT = "aicost:ledger:evaluation_timestamp_seconds"  # time() of every ledger evaluation
 # 1 while the ledger cannot tell a new series from one back from its own outage; absent otherwise
 R_LEDGER_BIRTHS_UNTRUSTED = "aicost:ledger:births_untrusted"
-# Per raw counter series (every raw label kept): its last sample, recorded at the evaluation it went
-# quiet (no sample in the ledger's recent read), and the latest of those within the lookback. Only
+# Per raw counter series (every raw label kept): its last sample, recorded at the evaluations after it
+# went quiet (no sample in the ledger's recent read), and the latest of those within the lookback. Only
 # series in a scrape gap, or gone, have them: the ledger's base for a series back from a long gap.
 R_DEPARTED = {API_TOKENS: "series:ai_api_tokens_total:departed", SPEND: "series:ai_spend_dollars_total:departed"}
 R_PARKED = {API_TOKENS: "series:ai_api_tokens_total:parked", SPEND: "series:ai_spend_dollars_total:parked"}
