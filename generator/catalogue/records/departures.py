@@ -15,7 +15,7 @@ from generator.model import Spec
 # lookback). A series quiet for longer has its last sample parked (`departure_rules`).
 RECENT_READ = 45 * 60
 # A departure is recorded at this many evaluations in a row: a missed evaluation (a slow group)
-# does not lose it. The departure read stays inside the head block with them (51m10s at 1m).
+# does not lose it. The departure reads stay inside the head block with them (51m10s at 1m).
 DEPARTURE_REPEATS = 5
 
 
@@ -30,21 +30,23 @@ def departure_rules(spec: Spec) -> list[dict]:
     """Per raw counter series, its last sample when it goes quiet, and the latest of those within the lookback.
 
     A series is departed at the evaluations whose recent read no longer holds a sample of it while
-    a read `DEPARTURE_REPEATS` intervals longer does; the value is its last sample, the one a
-    window after a longer gap must grow from. The recent read is the one the increments make, so
+    the `DEPARTURE_REPEATS` intervals just behind that read do; the value is its last sample
+    there, the one a window after a longer gap must grow from (read over those few intervals
+    only: half the samples of reading them with the recent read). The recent read is the one the increments make, so
     a series is always in one or the other: recent, or parked. Only departed series are
     recorded: their number follows the scrape gaps and the series gone (a restart under a new
     `instance`), not the raw series; the parked copy is the one read over the lookback, and it
     is small.
     """
     recent = recent_read(spec)
-    longer = durations.render(durations.seconds(recent) + DEPARTURE_REPEATS * spec.ledger_interval_seconds)
-    behind = read_offset(spec.spend_delay_seconds + spec.ledger_interval_seconds)
+    repeats = durations.render(DEPARTURE_REPEATS * spec.ledger_interval_seconds)
+    behind = spec.spend_delay_seconds + spec.ledger_interval_seconds
     rules = []
     for metric in (n.API_TOKENS, n.SPEND):
         rules.append({"record": n.R_DEPARTED[metric],
-                      "expr": q.join("unless", f"last_over_time({metric}[{longer}]{behind})",
-                                     f"last_over_time({metric}[{recent}]{behind})")})
+                      "expr": q.join("unless",
+                                     f"last_over_time({metric}[{repeats}]{read_offset(behind + durations.seconds(recent))})",
+                                     f"last_over_time({metric}[{recent}]{read_offset(behind)})")})
         rules.append({"record": n.R_PARKED[metric],
                       "expr": f"last_over_time({n.R_DEPARTED[metric]}[{spec.spend_lookback}])"})
     return rules
