@@ -153,11 +153,12 @@ def replay_head(n: int, url: str, start: int, since: int) -> float:
     """
     t0 = time.monotonic()
     raw = [(remote_write.labels(f, labels), rate, kind) for f, labels, rate, kind in raw_series(n)]
+    recorded = recorded_series(n)
     encoded: dict[tuple[str, str], bytes] = {}
     t = since
     while t <= time.time() - STEP:
         request = [remote_write.series(lb, _value(kind, rate, t, start), t * 1000) for lb, rate, kind in raw]
-        for f, labels, rate, kind in recorded_series(n):
+        for f, labels, rate, kind in recorded:
             sample = recorded_sample(labels, rate, kind, t)
             if sample:
                 if (f, sample[0]) not in encoded:

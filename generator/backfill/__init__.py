@@ -67,15 +67,16 @@ def period_end(spec: Spec, start: float, first_live: float | None, now: float) -
 
 
 def _tokens(spec: Spec, window: float | None = None) -> str:
-    """The token entries with the births flag inlined: it was not recorded then."""
-    return token_increment(spec, window, births_untrusted(spec))
+    """The token entries with the births flag inlined and no parked departures: neither was recorded then."""
+    return token_increment(spec, window, births_untrusted(spec), parked=False)
 
 
 def _dollars(spec: Spec, window: float | None = None) -> str:
-    """The dollar entries with the token entries, the prices and the births flag inlined: none was recorded then."""
+    """The dollar entries with the token entries, the prices and the births flag inlined, and no
+    parked departures: none was recorded then."""
     flag = births_untrusted(spec)
-    return dollar_increment(spec, token_increment(spec, window, flag), inline_prices(spec), window,
-                            inline_transfer_prices(spec), flag)
+    return dollar_increment(spec, token_increment(spec, window, flag, parked=False), inline_prices(spec), window,
+                            inline_transfer_prices(spec), flag, parked=False)
 
 
 def _collect(result: list, out: dict) -> dict:

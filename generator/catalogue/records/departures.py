@@ -19,11 +19,15 @@ RECENT_READ = 45 * 60
 DEPARTURE_REPEATS = 5
 
 
+def _recent_seconds(spec: Spec) -> float:
+    floor = 2 * max(spec.ledger_interval_seconds, durations.seconds(spec.scrape_interval))
+    return max(min(durations.seconds(spec.spend_lookback), RECENT_READ), floor)
+
+
 def recent_read(spec: Spec) -> str:
     """How far back the ledger reads a raw counter for its last sample: 45m, at most the lookback,
     at least twice the evaluation and scrape intervals."""
-    floor = 2 * max(spec.ledger_interval_seconds, durations.seconds(spec.scrape_interval))
-    return durations.render(max(min(durations.seconds(spec.spend_lookback), RECENT_READ), floor))
+    return durations.render(_recent_seconds(spec))
 
 
 def departure_rules(spec: Spec) -> list[dict]:
@@ -31,22 +35,20 @@ def departure_rules(spec: Spec) -> list[dict]:
 
     A series is departed at the evaluations whose recent read no longer holds a sample of it while
     the `DEPARTURE_REPEATS` intervals just behind that read do; the value is its last sample
-    there, the one a window after a longer gap must grow from (read over those few intervals
-    only: half the samples of reading them with the recent read). The recent read is the one the increments make, so
-    a series is always in one or the other: recent, or parked. Only departed series are
-    recorded: their number follows the scrape gaps and the series gone (a restart under a new
-    `instance`), not the raw series; the parked copy is the one read over the lookback, and it
-    is small.
+    there, the one a window after a longer gap must grow from. The recent read is the one the
+    increments make, so a series is always in one or the other: recent, or parked. Only
+    departed series are recorded: their number follows the scrape gaps and the series gone (a
+    restart under a new `instance`), not the raw series; the parked copy is the one read over
+    the lookback, and it is small.
     """
-    recent = recent_read(spec)
+    recent = _recent_seconds(spec)
     repeats = durations.render(DEPARTURE_REPEATS * spec.ledger_interval_seconds)
     behind = spec.spend_delay_seconds + spec.ledger_interval_seconds
     rules = []
     for metric in (n.API_TOKENS, n.SPEND):
         rules.append({"record": n.R_DEPARTED[metric],
-                      "expr": q.join("unless",
-                                     f"last_over_time({metric}[{repeats}]{read_offset(behind + durations.seconds(recent))})",
-                                     f"last_over_time({metric}[{recent}]{read_offset(behind)})")})
+                      "expr": q.join("unless", f"last_over_time({metric}[{repeats}]{read_offset(behind + recent)})",
+                                     f"last_over_time({metric}[{durations.render(recent)}]{read_offset(behind)})")})
         rules.append({"record": n.R_PARKED[metric],
                       "expr": f"last_over_time({n.R_DEPARTED[metric]}[{spec.spend_lookback}])"})
     return rules

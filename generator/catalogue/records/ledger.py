@@ -158,35 +158,40 @@ def token_grouping(spec: Spec) -> tuple[str, ...]:
     return (n.L_TEAM, n.L_MODEL, n.L_DIRECTION, *((n.L_PROJECT, n.L_SOURCE) if spec.sources else ()))
 
 
-def _increment_of(metric: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str) -> str:
-    """The increment of every counted series of `metric`, summed by `grouping`; the live rules (the
-    recorded flag) read the parked departures, backfill (the flag inlined) the whole lookback."""
-    parked = n.R_PARKED[metric] if untrusted == n.R_LEDGER_BIRTHS_UNTRUSTED else None
+def _increment_of(metric: str, grouping: tuple[str, ...], spec: Spec, window: float | None, untrusted: str,
+                  parked: bool) -> str:
+    """The increment of every counted series of `metric`, summed by `grouping`; with `parked`, B
+    comes from the recent read or the parked departures, else from the whole lookback."""
+    departed = n.R_PARKED[metric] if parked else None
     selectors = counted_series(metric, spec)
     if len(selectors) == 1:
-        return increment(selectors[0], grouping, spec, window, untrusted, parked)
-    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window, untrusted, parked)) for x in selectors))
+        return increment(selectors[0], grouping, spec, window, untrusted, departed)
+    return q.sum_parts(grouping, *(("+", increment(x, grouping, spec, window, untrusted, departed)) for x in selectors))
 
 
-def token_increment(spec: Spec, window: float | None = None, untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
-    """Tokens since the previous evaluation, by team, model and direction (and project and source)."""
-    return _increment_of(n.API_TOKENS, token_grouping(spec), spec, window, untrusted)
+def token_increment(spec: Spec, window: float | None = None, untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED,
+                    parked: bool = True) -> str:
+    """Tokens since the previous evaluation, by team, model and direction (and project and source).
+
+    `parked`: the recorded parked departures exist (the live rules); without them (`aicost
+    backfill`), B is read over the whole lookback."""
+    return _increment_of(n.API_TOKENS, token_grouping(spec), spec, window, untrusted, parked)
 
 
 def dollar_increment(spec: Spec, tokens: str = n.R_TMD_INCREMENT, prices: str = n.C_MODEL_PRICE,
                      window: float | None = None, transfer: str = n.C_TRANSFER_PRICE,
-                     untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED) -> str:
+                     untrusted: str = n.R_LEDGER_BIRTHS_UNTRUSTED, parked: bool = True) -> str:
     """Dollars since the previous evaluation, by team, project and category.
 
     API dollars where a team emits them; otherwise its tokens (`tokens`: the recorded token
     entries, or their expression) at list price (`prices`: the recorded price series, or
     `inline_prices`). `or on (team, category)` keeps the dollars where both exist, so nothing
     is counted twice. `untrusted`: the recorded births flag, or its expression (`births_untrusted`)
-    where the rules did not run. With sources: vLLM's tokens at the transfer price (`transfer`) as inference
+    where the rules did not run; `parked` as in `token_increment`. With sources: vLLM's tokens at the transfer price (`transfer`) as inference
     spend, and OpenCost's GPUs allocated times their node's hourly price over the window.
     """
     listed = only_source(tokens, "vllm", keep=False) if spec.source("vllm") else tokens
-    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", _increment_of(n.SPEND, n.TPC, spec, window, untrusted),
+    dollars = q.join(f"or {q.on(n.L_TEAM, n.L_CATEGORY)}", _increment_of(n.SPEND, n.TPC, spec, window, untrusted, parked),
                      _priced(listed, prices, "api", spec))
     parts = []
     if spec.source("vllm"):
