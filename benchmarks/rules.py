@@ -100,16 +100,19 @@ def raw_series(n: int) -> list[tuple[str, str, float, str]]:
 
 def recorded_series(n: int) -> list[tuple[str, str, float, str]]:
     """The rule history the ledger would have recorded over the same hours (entries every minute)."""
-    out = [("aicost:ledger:evaluation_timestamp_seconds", "", 0.0, "time")]
+    out = [("aicost:ledger:evaluation_timestamp_seconds", "", 0.0, "time"), ("aicost:ledger:today_trusted", "", 1.0, "flag")]
     for i, team in enumerate(_teams(n)):
         out.append(("team:ai_spend_dollars:increment", f'team="{team}"', 1.0, "entry"))
         for p in (f"app-{i}", f"batch-{i}", "shared"):
             for c in ("api", "compute"):
                 out.append(("team_project_category:ai_spend_dollars:increment_by_day",
                             f'team="{team}",project="{p}",category="{c}"', 0.1, "by_day"))
+                out.append(("team_project_category:ai_spend_dollars:today_running",
+                            f'team="{team}",project="{p}",category="{c}"', 0.1, "running"))
                 out.append(("team_project_category:ai_spend_dollars:day_total",
                             f'team="{team}",project="{p}",category="{c}"', 144.0, "hourly"))
         for m in MODELS:
+            out.append(("team_model:ai_api_tokens:today_running", f'team="{team}",model="{m}"', 8000.0, "running"))
             for d in ("input", "output"):
                 out.append(("team_model_direction:ai_api_tokens:increment_by_day",
                             f'team="{team}",model="{m}",direction="{d}"', 4000.0, "by_day"))
@@ -138,8 +141,11 @@ def recorded_sample(labels: str, rate: float, kind: str, t: int) -> tuple[str, f
         return labels, t
     if kind == "date":
         return labels, t // 86400 - 1
+    parity = f'day_parity="{"even" if ((t - 1) // 86400) % 2 == 0 else "odd"}"'
     if kind == "by_day":
-        return f'{labels},day_parity="{"even" if ((t - 1) // 86400) % 2 == 0 else "odd"}"', rate
+        return f"{labels},{parity}", rate
+    if kind == "running":  # the day's entries so far, one a minute
+        return f"{labels},{parity}", rate * (((t - 1) % 86400) // 60 + 1)
     return labels, rate
 
 

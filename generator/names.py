@@ -164,6 +164,14 @@ R_TPC_INCREMENT_BY_DAY = "team_project_category:ai_spend_dollars:increment_by_da
 R_TEAM_INCREMENT = "team:ai_spend_dollars:increment"
 R_TMD_INCREMENT = "team_model_direction:ai_api_tokens:increment"  # tokens since the previous evaluation
 R_TMD_INCREMENT_BY_DAY = "team_model_direction:ai_api_tokens:increment_by_day"
+# Today as a running total per day parity (each evaluation adds its entry; recounted every ten
+# minutes), and 1 while those totals are exact (0 after a long gap in the ledger, until a recount).
+R_TPC_RUNNING = "team_project_category:ai_spend_dollars:today_running"  # {day_parity}
+R_TM_TOKENS_RUNNING = "team_model:ai_api_tokens:today_running"  # {day_parity}
+# The day's entries summed at the evaluation holding a ten-minute mark (recorded only then)
+R_TPC_RECOUNT = "team_project_category:ai_spend_dollars:day_recount"  # {day_parity}
+R_TM_TOKENS_RECOUNT = "team_model:ai_api_tokens:day_recount"  # {day_parity}
+R_TODAY_TRUSTED = "aicost:ledger:today_trusted"
 R_TPC_DAY_TOTAL = "team_project_category:ai_spend_dollars:day_total"  # the last complete UTC day, hourly
 R_DAY_TOTAL_DATE = "aicost:day_total:date"  # the UTC day number the latest day_total samples are of
 R_GPU_IDLE_INCREMENT = "instance_gpu:ai_gpu_idle_cost_dollars:increment"

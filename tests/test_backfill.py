@@ -1,8 +1,8 @@
 """`aicost backfill` on a real Prometheus: raw counters of two and a half past days (scrapes off the
 minute grid, a scrape gap, a restart, a team that only counts tokens) and a live ledger that
 starts at 12:00:30 on the last day -> the ledger rebuilt as blocks up to where the live one
-began -> today, yesterday and month to date, read with the rules' own expressions, equal the
-exact sums of what the counters counted."""
+began -> today (as the running totals' recount reads it), yesterday and month to date, read with
+the rules' own expressions, equal the exact sums of what the counters counted."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, require_tool
 from generator import names as n
 from generator.catalogue import build
+from generator.catalogue.records.ledger import DAY_RANGE, day_sum
 from generator.durations import seconds
 from generator.cli import main
 from generator.errors import StackError
@@ -157,7 +158,8 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
     assert _truth(dollars, GAP[0], GAP[1] + 3600) > 0.5  # the gap and the restart are inside what is checked
 
     yesterday = _record(spec, n.R_TPC_YESTERDAY)
-    today = _record(spec, n.R_TPC_TODAY).replace(n.R_TPC_YESTERDAY, f"({yesterday})")
+    # today as the running totals' next recount reads it: the sum of today's entries, rebuilt here
+    today = day_sum(n.R_TPC_INCREMENT_BY_DAY, n.TPC, 0, DAY_RANGE)
     month = (_record(spec, n.R_TPC_MONTH).replace(n.R_TPC_TODAY, f"({today})")
              .replace(n.R_TPC_YESTERDAY, f"({yesterday})"))
     prometheus = Prometheus(data)
@@ -166,7 +168,7 @@ def test_backfill_rebuilds_today_yesterday_and_month_to_date_exactly(tmp_path):
         assert prometheus.value(yesterday, CUT) == pytest.approx(day[1], rel=1e-12)
         assert prometheus.value(today, CUT) == pytest.approx(today_part, rel=1e-12)
         assert prometheus.value(month, CUT) == pytest.approx(day[0] + day[1] + today_part, rel=1e-12)
-        tokens_today = prometheus.value(_record(spec, n.R_TEAM_MODEL_TOKENS_TODAY), CUT)
+        tokens_today = prometheus.value(day_sum(n.R_TMD_INCREMENT_BY_DAY, (n.L_TEAM, n.L_MODEL), 0, DAY_RANGE), CUT)
         assert tokens_today == pytest.approx(_truth(tokens, start + 2 * DAY, cut), rel=1e-12)
     finally:
         prometheus.stop()

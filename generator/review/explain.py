@@ -60,6 +60,11 @@ MEANINGS = {
     n.R_TEAM_INCREMENT: "dollars spent since the previous evaluation, per team",
     n.R_TMD_INCREMENT: "tokens used since the previous evaluation, per team, model and direction",
     n.R_TMD_INCREMENT_BY_DAY: "the same entries, tagged with their UTC day's parity",
+    n.R_TODAY_TRUSTED: "1 while the running totals of today are exact; 0 after a long gap in the ledger until the next recount",
+    n.R_TPC_RUNNING: "the running total of a UTC day's entries, per team, project and category (recounted every ten minutes)",
+    n.R_TM_TOKENS_RUNNING: "the running total of a UTC day's token entries, per team and model (recounted every ten minutes)",
+    n.R_TPC_RECOUNT: "the sum of a UTC day's entries up to the latest ten-minute mark (recorded at the mark)",
+    n.R_TM_TOKENS_RECOUNT: "the sum of a UTC day's token entries up to the latest ten-minute mark (recorded at the mark)",
     n.R_TPC_DAY_TOTAL: "the total of the last complete UTC day (recorded hourly)",
     n.R_DAY_TOTAL_DATE: "which UTC day the latest day totals are of",
     n.R_TPC_YESTERDAY: "yesterday's spend (UTC), per team, project and category",
@@ -138,7 +143,8 @@ def _scoped(name: str) -> bool:
 
 def _reads(expr: str, known: set[str]) -> list[str]:
     seen = []
-    for name in _NAME.findall(re.sub(r'"[^"]*"', "", expr)):
+    # string literals and the rendered rules' comment lines hold words, not series
+    for name in _NAME.findall(re.sub(r'"[^"]*"|#[^\n]*', "", expr)):
         if name in known and name not in seen:
             seen.append(name)
     return seen

@@ -93,6 +93,12 @@ def find_binary(names) -> str:
                      "victoria-metrics/usr/bin), or install it")
 
 
+def _unpacked_root(binary: str) -> Path:
+    """The folder a package was unpacked to: two above its bin/ (or the binary's own folder)."""
+    path = Path(binary).resolve()
+    return path.parents[2] if len(path.parents) > 2 else path.parent
+
+
 def wait_http(url: str, proc: subprocess.Popen, name: str, timeout: float = 30) -> None:
     """Wait until `url` answers; StackError when the process `name` exits first or time runs out."""
     deadline = time.monotonic() + timeout
@@ -168,9 +174,11 @@ class Stack:
                                                 team.cost_center, team.owner)))
         self.exporter = serve(gpus, "127.0.0.1", self.ports.exporter)
         prom_bin, am_bin = self._binaries
+        # from the folder it was unpacked to (bin/ is two below it): scripts/fetch-tools points a
+        # Debian build's templates and web assets there, relative (an installed one reads /usr/share)
         self.spawn("alertmanager", [am_bin, f"--config.file={out / n.ALERTMANAGER_CONFIG}",
                                      f"--storage.path={self.dir / 'am'}", f"--web.listen-address=127.0.0.1:{self.ports.alertmanager}",
-                                     "--cluster.listen-address="])
+                                     "--cluster.listen-address="], cwd=_unpacked_root(am_bin))
         self.spawn("prometheus", [prom_bin, f"--config.file={out / n.PROMETHEUS_CONFIG}",
                                    f"--storage.tsdb.path={self.dir / 'tsdb'}", f"--web.listen-address=127.0.0.1:{self.ports.prometheus}",
                                    # an alert that fires before Alertmanager is discovered is sent again in a
@@ -216,11 +224,11 @@ class Stack:
         for server in self.servers:
             server.release()
 
-    def spawn(self, name: str, argv: list[str]) -> None:
+    def spawn(self, name: str, argv: list[str], cwd: Path | None = None) -> None:
         """Start a process the stack owns (stopped by stop(), by pid)."""
         # Its own process group: a Ctrl-C meant for the demo reaches the demo, which stops these by pid.
         self.procs.append((name, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                                  start_new_session=True)))
+                                                  start_new_session=True, cwd=cwd)))
 
     def query(self, promql: str) -> list[dict]:
         """An instant query against the stack's Prometheus."""

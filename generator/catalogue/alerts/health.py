@@ -88,9 +88,12 @@ def _spend_stale(spec: Spec) -> Alert:
     # Shifted back a millisecond: a recorded sample exactly one window old counts the same under
     # Prometheus 2's closed and 3's left-open ranges.
     recorded = f"present_over_time({n.R_TEAM_TODAY}[{window}] offset 1ms)"
+    # After a long outage of the ledger, today is withheld on purpose until its next recount
+    # (at most ten minutes): the spend group says so, and is not stale.
+    withheld = f"last_over_time({n.R_TODAY_TRUSTED}[{window}]) == 0"
     return Alert(
         n.A_SPEND_STALE, "critical",
-        f"group by ({n.L_TEAM}) ({raw})\nunless on ({n.L_TEAM}) {recorded}",
+        f"group by ({n.L_TEAM}) ({raw})\nunless on ({n.L_TEAM}) {recorded}\nunless on () {withheld}",
         summary="Team {label:team}'s recorded spend is stale",
         description=(f"Raw spend of team {{label:team}} keeps arriving, but its recorded spend has no sample for {window}: "
                      "its budget, anomaly and forecast alerts are blind."),

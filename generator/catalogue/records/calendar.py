@@ -4,8 +4,8 @@ Days are UTC days. "Today" at time t is the day that began at the last midnight 
 t, so at exactly 00:00 it is the new day with nothing spent yet, and the entry made at 00:00
 (its window ends then) closes the previous day.
 
-* today: the entries of today's parity in the last day (a plain range; no subquery, so the
-  cost is the entries read, and promtool's sample limit counts one series at a time);
+* today: the running total of today's entries (`running`: each evaluation adds its entry to the
+  total before, recounted from the day's entries every ten minutes), withheld while not exact;
 * yesterday: recorded every hour as the day total of the previous day (`day_total`), read
   back with its date, so "yesterday" never shows the day before yesterday;
 * month to date: today, yesterday, and one day total per earlier day of the month;
@@ -21,7 +21,8 @@ from generator import durations
 from generator import names as n
 from generator import promql as q
 from generator.catalogue.constants import constant
-from generator.catalogue.records.ledger import DAY_RANGE, TWO_DAYS_RANGE, day_sum
+from generator.catalogue.records.ledger import TWO_DAYS_RANGE, day_sum
+from generator.catalogue.records.running import running_rules, running_today, trusted_rule, when_trusted
 from generator.model import Spec
 
 # The evaluation time inside a subquery (time() there is the subquery's own step).
@@ -56,18 +57,21 @@ def _earlier_days(range_: str, condition: str) -> str:
 def day_rules(spec: Spec) -> list[dict]:
     """Day totals (hourly), yesterday and today per team, project and category, and their sums."""
     total = day_sum(n.R_TPC_INCREMENT_BY_DAY, n.TPC, 1, TWO_DAYS_RANGE)
-    today = day_sum(n.R_TPC_INCREMENT_BY_DAY, n.TPC, 0, DAY_RANGE)
+    today = running_today(n.R_TPC_RUNNING, n.TPC)
+    tokens = (n.L_TEAM, n.L_MODEL)
     return [
+        trusted_rule(spec),
+        *running_rules(n.R_TPC_RUNNING, n.R_TPC_RECOUNT, n.R_TPC_INCREMENT_BY_DAY, n.TPC, spec),
+        *running_rules(n.R_TM_TOKENS_RUNNING, n.R_TM_TOKENS_RECOUNT, n.R_TMD_INCREMENT_BY_DAY, tokens, spec),
         {"record": n.R_TPC_DAY_TOTAL, "expr": _hourly(total, spec)},
         {"record": n.R_DAY_TOTAL_DATE, "expr": _hourly(f"{q.TODAY_NUMBER} - 1", spec)},
         {"record": n.R_TPC_YESTERDAY, "expr": _day_total_of(1)},
         # A group that spent yesterday but nothing yet today shows 0, not no data.
-        {"record": n.R_TPC_TODAY, "expr": q.join(f"or {q.on(*n.TPC)}", today, f"{n.R_TPC_YESTERDAY} * 0")},
+        {"record": n.R_TPC_TODAY, "expr": when_trusted(q.join(f"or {q.on(*n.TPC)}", today, f"{n.R_TPC_YESTERDAY} * 0"))},
         {"record": n.DAILY_SPEND, "expr": q.agg("sum", q.by(n.L_TEAM, n.L_CATEGORY), n.R_TPC_TODAY)},
         {"record": n.R_TEAM_TODAY, "expr": q.agg("sum", q.by(n.L_TEAM), n.R_TPC_TODAY)},
         {"record": n.R_ORG_TODAY, "expr": f"sum({n.R_TPC_TODAY})"},
-        {"record": n.R_TEAM_MODEL_TOKENS_TODAY,
-         "expr": day_sum(n.R_TMD_INCREMENT_BY_DAY, (n.L_TEAM, n.L_MODEL), 0, DAY_RANGE)},
+        {"record": n.R_TEAM_MODEL_TOKENS_TODAY, "expr": when_trusted(running_today(n.R_TM_TOKENS_RUNNING, tokens))},
         {"record": n.R_UNPRICED_TOKENS_TODAY, "expr": _unpriced_tokens(spec)},
     ]
 

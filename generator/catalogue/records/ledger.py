@@ -44,6 +44,12 @@ TWO_DAYS_RANGE = "1d23h59m59s999ms"
 HEARTBEAT_MEMORY = "6d"
 
 
+def never_ran(spec: Spec) -> str:
+    """One sample when the ledger has no evaluation before this one in its memory: a first start
+    (or a promtool test), where nothing recorded before can be missing."""
+    return f"vector(1) unless {q.on()} present_over_time({n.R_LEDGER_HEARTBEAT}[{HEARTBEAT_MEMORY}] offset {spec.evaluation_interval})"
+
+
 def births_untrusted(spec: Spec) -> str:
     """One sample while a counter absent through the lookback may be one back from an outage of the ledger.
 
@@ -55,8 +61,7 @@ def births_untrusted(spec: Spec) -> str:
     step = q.number(spec.ledger_interval_seconds)
     continuous = (f"count_over_time({hb}[{lookback}] offset {w})\n"
                   f">= (time() - {step} - min_over_time({hb}[{lookback}] offset {w})) / {step} + 0.5")
-    never_ran = f"vector(1) unless {q.on()} present_over_time({hb}[{HEARTBEAT_MEMORY}] offset {w})"
-    trusted = q.join("or", q.join(f"and {q.on()}", "vector(1)", continuous), never_ran)
+    trusted = q.join("or", q.join(f"and {q.on()}", "vector(1)", continuous), never_ran(spec))
     return q.join(f"unless {q.on()}", "vector(1)", trusted)
 
 
