@@ -16,6 +16,8 @@ from generator import names as n
 from generator.catalogue.constants import WINDOW
 
 FORMATS = {"money": "%.2f", "pct": "%.0f", "num": "%.1f", "int": "%.0f"}
+# The label that tells apart the results of several queries run as one.
+QUERY_KEY = "aicost_query"
 _PLACEHOLDER = re.compile(r"\{(label|value|query):([A-Za-z_]*)(?::([a-z]+))?\}")
 
 
@@ -45,8 +47,28 @@ QUERIES = {
 }
 
 
+def _filled(key: str) -> tuple[str, str]:
+    """A query's PromQL as a printf format, and the printf arguments that fill it."""
+    promql, labels = QUERIES[key]
+    return promql, " ".join(f"$labels.{lbl}" for lbl in labels)
+
+
+def _printf(promql: str, args: str) -> str:
+    return f'printf "{promql}" {args}' if args else f'"{promql}"'
+
+
 def to_template(text: str) -> str:
-    """The Prometheus (Go) template of an annotation text."""
+    """The Prometheus (Go) template of an annotation text.
+
+    Every query of a firing alert runs at every evaluation: a text with several queries runs
+    them as one (each tagged with its key, so the placeholders pick their value), not one each.
+    """
+    keys = list(dict.fromkeys(m.group(2) for m in _PLACEHOLDER.finditer(text) if m.group(1) == "query"))
+    merged = len(keys) > 1
+    head = ""
+    if merged:
+        parts = [(f"label_replace({_filled(k)[0]}, '{QUERY_KEY}', '{k}', '', '')", _filled(k)[1]) for k in keys]
+        head = "{{ $q := %s | query }}" % _printf(" or ".join(p for p, _ in parts), " ".join(a for _, a in parts if a))
 
     def sub(m: re.Match) -> str:
         kind, key, fmt = m.group(1), m.group(2), m.group(3)
@@ -54,12 +76,12 @@ def to_template(text: str) -> str:
             return "{{ $labels.%s }}" % key
         if kind == "value":
             return '{{ printf "%s" $value }}' % FORMATS[key]
-        promql, labels = QUERIES[key]
-        args = " ".join(f"$labels.{lbl}" for lbl in labels)
-        source = f'printf "{promql}" {args}' if labels else f'"{promql}"'
-        return '{{ with %s | query }}{{ . | first | value | printf "%s" }}{{ end }}' % (source, FORMATS[fmt])
+        if merged:
+            return ('{{ range $q }}{{ if eq (label "%s" .) "%s" }}{{ . | value | printf "%s" }}{{ end }}{{ end }}'
+                    % (QUERY_KEY, key, FORMATS[fmt]))
+        return '{{ with %s | query }}{{ . | first | value | printf "%s" }}{{ end }}' % (_printf(*_filled(key)), FORMATS[fmt])
 
-    return _PLACEHOLDER.sub(sub, text)
+    return head + _PLACEHOLDER.sub(sub, text)
 
 
 def expand(text: str, labels: dict, value: float | None, queries: dict, missing: str = "") -> str:
