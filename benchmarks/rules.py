@@ -141,11 +141,10 @@ def recorded_sample(labels: str, rate: float, kind: str, t: int) -> tuple[str, f
         return labels, t
     if kind == "date":
         return labels, t // 86400 - 1
-    parity = f'day_parity="{"even" if ((t - 1) // 86400) % 2 == 0 else "odd"}"'
-    if kind == "by_day":
-        return f"{labels},{parity}", rate
-    if kind == "running":  # the day's entries so far, one a minute
-        return f"{labels},{parity}", rate * (((t - 1) % 86400) // 60 + 1)
+    if kind in ("by_day", "running"):
+        parity = f'day_parity="{"even" if ((t - 1) // 86400) % 2 == 0 else "odd"}"'
+        # a running total: the day's entries so far, one a minute
+        return f"{labels},{parity}", rate * (((t - 1) % 86400) // 60 + 1) if kind == "running" else rate
     return labels, rate
 
 

@@ -122,6 +122,18 @@ def sum_parts(grouping: tuple[str, ...], *parts: tuple[str, ...]) -> str:
     return agg("sum", by(*grouping), join("or", *tagged))
 
 
+def of_parity(series: str, parity: str) -> str:
+    """The selector of a by-day series' entries of one day parity."""
+    return sel(series, **{n.L_DAY_PARITY: parity})
+
+
+def of_day(read, grouping: tuple[str, ...] | None, days_ago: int = 0) -> str:
+    """`read(parity)` for the UTC day `days_ago` before today, summed by `grouping` (None: every label
+    but the parity): both parities are written out, the one of that day kept."""
+    per_parity = [join(f"and {on()}", read(p), parens(day_is(p, days_ago))) for p in n.DAY_PARITIES]
+    return agg("sum", by(*grouping) if grouping else f"without ({n.L_DAY_PARITY})", join("or", *per_parity))
+
+
 def day_is(parity: str, days_ago: int = 0, day: str = TODAY_NUMBER) -> str:
     """True (one empty-labelled sample) when the UTC day `days_ago` before `day` has that parity."""
     shifted = f"({day} - {days_ago})" if days_ago else day

@@ -67,8 +67,9 @@ def to_template(text: str) -> str:
     merged = len(keys) > 1
     head = ""
     if merged:
-        parts = [(f"label_replace({_filled(k)[0]}, '{QUERY_KEY}', '{k}', '', '')", _filled(k)[1]) for k in keys]
-        head = "{{ $q := %s | query }}" % _printf(" or ".join(p for p, _ in parts), " ".join(a for _, a in parts if a))
+        filled = [(k, *_filled(k)) for k in keys]
+        promql = " or ".join(f"label_replace({p}, '{QUERY_KEY}', '{k}', '', '')" for k, p, _ in filled)
+        head = "{{ $q := %s | query }}" % _printf(promql, " ".join(a for _, _, a in filled if a))
 
     def sub(m: re.Match) -> str:
         kind, key, fmt = m.group(1), m.group(2), m.group(3)

@@ -19,7 +19,8 @@ RECENT_READ = 45 * 60
 DEPARTURE_REPEATS = 5
 
 
-def _recent_seconds(spec: Spec) -> float:
+def recent_seconds(spec: Spec) -> float:
+    """How far back the ledger reads a raw counter for its last sample, in seconds (`recent_read`)."""
     floor = 2 * max(spec.ledger_interval_seconds, durations.seconds(spec.scrape_interval))
     return max(min(durations.seconds(spec.spend_lookback), RECENT_READ), floor)
 
@@ -27,7 +28,7 @@ def _recent_seconds(spec: Spec) -> float:
 def recent_read(spec: Spec) -> str:
     """How far back the ledger reads a raw counter for its last sample: 45m, at most the lookback,
     at least twice the evaluation and scrape intervals."""
-    return durations.render(_recent_seconds(spec))
+    return durations.render(recent_seconds(spec))
 
 
 def departure_rules(spec: Spec) -> list[dict]:
@@ -41,7 +42,7 @@ def departure_rules(spec: Spec) -> list[dict]:
     restart under a new `instance`), not the raw series; the parked copy is the one read over
     the lookback, and it is small.
     """
-    recent = _recent_seconds(spec)
+    recent = recent_seconds(spec)
     repeats = durations.render(DEPARTURE_REPEATS * spec.ledger_interval_seconds)
     behind = spec.spend_delay_seconds + spec.ledger_interval_seconds
     rules = []

@@ -286,7 +286,4 @@ def day_sum(by_day: str, grouping: tuple[str, ...] | None, days_ago: int, range_
     Both parities are written out; the one of that day is kept. `range_` must reach back over
     the day and no further than the previous day of the same parity.
     """
-    per_parity = [q.join(f"and {q.on()}", f"sum_over_time({q.sel(by_day, **{n.L_DAY_PARITY: p})}[{range_}])",
-                         q.parens(q.day_is(p, days_ago)))
-                  for p in n.DAY_PARITIES]
-    return q.agg("sum", q.by(*grouping) if grouping else f"without ({n.L_DAY_PARITY})", q.join("or", *per_parity))
+    return q.of_day(lambda p: f"sum_over_time({q.of_parity(by_day, p)}[{range_}])", grouping, days_ago)

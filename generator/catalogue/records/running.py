@@ -31,7 +31,7 @@ import math
 from generator import durations
 from generator import names as n
 from generator import promql as q
-from generator.catalogue.records.departures import recent_read
+from generator.catalogue.records.departures import recent_read, recent_seconds
 from generator.catalogue.records.ledger import DAY_RANGE, ENTRY_DAY, never_ran
 from generator.model import Spec
 
@@ -53,9 +53,10 @@ def _at_mark(expr: str, spec: Spec) -> str:
     return f"last_over_time({q.parens(expr)}[{window}:{durations.render(recount_seconds(spec))}])"
 
 
-def _fresh(by_day: str, parity: str, grouping: tuple[str, ...]) -> str:
-    """The entries made at this very evaluation (a one-millisecond read holds nothing older)."""
-    return q.agg("sum", q.by(*grouping), f"last_over_time({q.sel(by_day, **{n.L_DAY_PARITY: parity})}[1ms])")
+def _now(selector: str) -> str:
+    """The sample a rule of this group recorded at this very evaluation (a one-millisecond read
+    holds nothing older, under closed and left-open ranges alike)."""
+    return f"last_over_time({selector}[1ms])"
 
 
 def _recount_expr(by_day: str, grouping: tuple[str, ...], parity: str, spec: Spec) -> str:
@@ -64,21 +65,21 @@ def _recount_expr(by_day: str, grouping: tuple[str, ...], parity: str, spec: Spe
     A rule of its own: every read of a query pays for each TSDB block its longest range reaches,
     and this one reaches a day back; the running total's reads stay in the head block.
     """
-    day = q.agg("sum", q.by(*grouping), f"sum_over_time({q.sel(by_day, **{n.L_DAY_PARITY: parity})}[{DAY_RANGE}])")
+    day = q.agg("sum", q.by(*grouping), f"sum_over_time({q.of_parity(by_day, parity)}[{DAY_RANGE}])")
     return _at_mark(q.join(f"and {q.on()}", day, f"vector(time()) % {q.DAY} > 0"), spec)
 
 
 def _running_expr(record: str, recount: str, by_day: str, grouping: tuple[str, ...], parity: str, spec: Spec) -> str:
     """The running total of the day of this parity: recounted at a mark, else carried."""
-    fresh = _fresh(by_day, parity, grouping)
-    recounted = f"last_over_time({q.sel(recount, **{n.L_DAY_PARITY: parity})}[1ms])"
+    fresh = q.agg("sum", q.by(*grouping), _now(q.of_parity(by_day, parity)))
+    recounted = _now(q.of_parity(recount, parity))
     # at a mark that is this very evaluation, its entry is among the day's entries already
     after_mark = q.join(f"unless {q.on()}", fresh, f"vector(time()) % {recount_seconds(spec)} == 0")
     at_recount = q.join(f"and {q.on(*grouping)}",
                         q.sum_parts(grouping, ("+", recounted, "the day's entries up to the mark"),
                                     ("+", after_mark, "plus this entry, if made after the mark")),
                         recounted)
-    before = f"last_over_time({q.sel(record, **{n.L_DAY_PARITY: parity})}[{recent_read(spec)}])"
+    before = f"last_over_time({q.of_parity(record, parity)}[{recent_read(spec)}])"
     carried = q.sum_parts(grouping, ("+", before, "the total recorded before"), ("+", fresh, "plus this entry"))
     return q.join(f"and {q.on()}", q.join("or", at_recount, carried), q.parens(q.day_is(parity, day=ENTRY_DAY)))
 
@@ -98,7 +99,7 @@ def trusted_rule(spec: Spec) -> dict:
     """1 while the running totals are exact, 0 from a gap in the ledger's evaluations longer than
     the recent read until the next mark recounts them. A first start is exact: nothing came before."""
     recent = recent_read(spec)
-    seconds = q.number(durations.seconds(recent))
+    seconds = q.number(recent_seconds(spec))
     # the heartbeat's value, not its timestamp: a promtool test plants an outage as a value
     continuous = f"vector(time()) - last_over_time({n.R_LEDGER_HEARTBEAT}[{recent}] offset 1ms) < {seconds}"
     carried = q.join(f"and {q.on()}", f"last_over_time({n.R_TODAY_TRUSTED}[{recent}])", q.parens(continuous))
@@ -108,9 +109,7 @@ def trusted_rule(spec: Spec) -> dict:
 
 def running_today(record: str, grouping: tuple[str, ...]) -> str:
     """Today's part of a running total, by `grouping` (the total of the day of today's parity)."""
-    per_parity = [q.join(f"and {q.on()}", f"last_over_time({q.sel(record, **{n.L_DAY_PARITY: p})}[1ms])",
-                         q.parens(q.day_is(p))) for p in n.DAY_PARITIES]
-    return q.agg("sum", q.by(*grouping), q.join("or", *per_parity))
+    return q.of_day(lambda p: _now(q.of_parity(record, p)), grouping)
 
 
 def when_trusted(expr: str) -> str:
