@@ -103,7 +103,8 @@ def increment(x: str, grouping: tuple[str, ...], spec: Spec, window: float | Non
               else f"last_over_time({x}[{lookback}]{w})")
     restarted = f"resets({x}[{inside}]{now}) > 0"
     base = q.join("<=", q.join("or", before, q.join(f"and {q.on()}", lowest, untrusted)), lowest)
-    before_drop = q.join("and", q.call("clamp_min", f"{highest} - {before}", "0"), restarted)
+    # `before` in parentheses: `M - B1 or B2` would take a parked B2 itself for M - B2
+    before_drop = q.join("and", q.call("clamp_min", q.join("-", highest, before), "0"), restarted)
     return q.sum_parts(
         grouping,
         ("+", q.agg("sum", q.by(*grouping), last), "every series in the window: its last sample"),
