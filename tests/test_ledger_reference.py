@@ -34,8 +34,9 @@ from generator.resolve import load_model
 from promtool_runner import failures, in_both_orders
 
 GRID = 5  # seconds between promtool input points; scrapes fall on it, off the minute grid
-MINUTES = 150
+MINUTES = 150  # the first test's horizon; the midnight test's is 26 hours
 POINTS = MINUTES * 60 // GRID
+DAY = 86400
 GAPS = (120, 420, 1800, 3000, 4200)  # under 5m, over 5m, under 45m, over 45m (parked) twice
 SEEDS = (11, 23, 37)
 
@@ -60,19 +61,19 @@ FIXTURE_SETS = (
 )
 
 
-def draw_series(rng: random.Random, born: int, step_max: int, gaps: list[int]) -> dict[int, float | str]:
+def draw_series(rng: random.Random, born: int, step_max: int, gaps: list[int], points: int) -> dict[int, float | str]:
     """Grid index -> value (or "stale") of one counter series first scraped at grid index `born`,
-    silent for each of `gaps` (seconds) once."""
+    silent for each of `gaps` (seconds) once, up to grid index `points`."""
     period = rng.choice((15, 20, 25, 30, 45, 60)) // GRID
     out: dict[int, float | str] = {}
     value = rng.randint(0, 5)  # a new pod may have served calls before its first scrape
     # no restart in the first three minutes (one inside the very first window would count from
     # the drop: the README's limits), nor after a gap in which it restarted
     i, quiet_until, chance = born, born + 36, 0.04
-    gap_at = sorted(rng.randint(born + 60, POINTS - 200) for _ in gaps)
-    while i < POINTS:
+    gap_at = sorted(rng.randint(born + 60, points - 200) for _ in gaps)
+    while i < points:
         out[i] = float(value)
-        if rng.random() < 0.03 and i + 1 < POINTS:
+        if rng.random() < 0.03 and i + 1 < points:
             out[i + 1] = "stale"  # a failed scrape right after this one
         i += period
         if gap_at and i >= gap_at[0]:
@@ -109,7 +110,7 @@ def spent_up_to(series: dict[int, float | str], t: int) -> float:
 def _values(series: dict[int, float | str]) -> str:
     """promtool's notation: one point per GRID seconds from 0, `_` where there is no sample."""
     out, missing = [], 0
-    for i in range(POINTS):
+    for i in range(max(series) + 1):
         if i not in series:
             missing += 1
             continue
@@ -126,45 +127,88 @@ def _gaps(k: int) -> list[int]:
     return [GAPS[k % len(GAPS)], GAPS[(k + 3) % len(GAPS)]]
 
 
-def draw(seed: int, fixture: Fixture) -> list[tuple[str, str, str, dict]]:
-    """(series, today record, its labels, samples) of every series one seed draws."""
+def draw(seed: int, fixture: Fixture, points: int = POINTS) -> list[tuple[str, str, str, dict]]:
+    """(series, today record, its labels, samples) of every series one seed draws, over `points`."""
     rng = random.Random(seed)
     drawn: list[tuple[str, str, str, dict]] = []
     for team, project in fixture.teams:
         for k in range(3):
             # the first series of a team is scraped within the first minute; the others may be
             # born hours in (a new instance), at any value
-            born = rng.randint(1, 11) if k == 0 else rng.randint(1, POINTS // 2)
+            born = rng.randint(1, 11) if k == 0 else rng.randint(1, points // 2)
             drawn.append((DOLLARS.format(team=team, project=project, instance=f"{team}-{k}"),
-                          names.R_TEAM_TODAY, f'team="{team}"', draw_series(rng, born, 3, _gaps(len(drawn)))))
+                          names.R_TEAM_TODAY, f'team="{team}"', draw_series(rng, born, 3, _gaps(len(drawn)), points)))
     for k, direction in enumerate(("input", "output", "input") if fixture.tokens else ()):
-        born = rng.randint(1, 11) if k < 2 else rng.randint(1, POINTS // 2)
+        born = rng.randint(1, 11) if k < 2 else rng.randint(1, points // 2)
         team, model = fixture.tokens
         drawn.append((TOKENS.format(team=team, model=model, direction=direction, instance=f"tokens-{k}"),
                       names.R_TEAM_MODEL_TOKENS_TODAY, f'model="{model}",team="{team}"',
-                      draw_series(rng, born, 900, _gaps(len(drawn)))))
+                      draw_series(rng, born, 900, _gaps(len(drawn)), points)))
     return drawn
+
+
+def _spent(drawn: list, record: str, since: int, t: int) -> dict[str, float]:
+    """Per labels of `record`: what its series' samples stamped in (since, t] show was spent, for
+    those with a sample by then (at or before t)."""
+    totals: dict[str, float] = {}
+    for _, rec, labels, series in drawn:
+        if rec == record and min(series) * GRID <= t:
+            totals[labels] = totals.get(labels, 0.0) + spent_up_to(series, t) - spent_up_to(series, since)
+    return totals
+
+
+def _check(expr: str, minute: int, record: str, totals: dict[str, float]) -> dict:
+    return {"expr": expr, "eval_time": f"{minute}m",
+            "exp_samples": [{"labels": f"{record}{{{labels}}}", "value": v} for labels, v in sorted(totals.items())]}
+
+
+def _group(name: str, drawn: list, checks: list[dict]) -> dict:
+    return {"name": name, "interval": f"{GRID}s",
+            "input_series": [{"series": s, "values": _values(series)} for s, _, _, series in drawn],
+            "promql_expr_test": checks}
 
 
 def case(seed: int, fixture: Fixture) -> dict:
     """One promtool test group: drawn series, and today of every team at every minute (each
     window ending `fixture.delay` seconds before its evaluation)."""
     drawn = draw(seed, fixture)
+    teams = f'{{team=~"{"|".join(team for team, _ in fixture.teams)}"}}'
+    checks = [_check(record + selector, minute, record, _spent(drawn, record, 0, minute * 60 - fixture.delay))
+              for minute in range(1, MINUTES)
+              for record, selector in ((names.R_TEAM_TODAY, teams), (names.R_TEAM_MODEL_TOKENS_TODAY, ""))]
+    return _group(f"seed {seed}", drawn, checks)
+
+
+def midnight_case(seed: int, fixture: Fixture) -> dict:
+    """26 hours of drawn series: today through the day and every minute around midnight, then
+    yesterday and month to date (the second of January: today plus yesterday) through the next day."""
+    drawn = draw(seed, fixture, (DAY + 2 * 3600) // GRID)
+    teams = f'{{team=~"{"|".join(team for team, _ in fixture.teams)}"}}'
+    close = DAY - fixture.delay  # the last sample of day one is the one the 00:00 entry reads
     checks = []
-    teams = "|".join(team for team, _ in fixture.teams)
-    for minute in range(1, MINUTES):
+    for minute in sorted(set(range(30, 26 * 60, 30)) | set(range(23 * 60 + 50, 24 * 60 + 11))):
         t = minute * 60 - fixture.delay
-        for record, selector in ((names.R_TEAM_TODAY, f'{{team=~"{teams}"}}'), (names.R_TEAM_MODEL_TOKENS_TODAY, "")):
-            totals: dict[str, float] = {}
-            for _, rec, labels, series in drawn:
-                if rec == record and min(series) * GRID <= t:
-                    totals[labels] = totals.get(labels, 0.0) + spent_up_to(series, t)
-            checks.append({"expr": record + selector, "eval_time": f"{minute}m",
-                           "exp_samples": [{"labels": f"{record}{{{labels}}}", "value": v}
-                                           for labels, v in sorted(totals.items())]})
-    return {"name": f"seed {seed}", "interval": f"{GRID}s",
-            "input_series": [{"series": s, "values": _values(series)} for s, _, _, series in drawn],
-            "promql_expr_test": checks}
+        since = close if minute >= 24 * 60 else 0
+        today = _spent(drawn, names.R_TEAM_TODAY, since, t)
+        if since:
+            # a team with a total yesterday reads 0, not nothing, before its first entry of the day
+            today = {labels: today.get(labels, 0.0) for labels in _spent(drawn, names.R_TEAM_TODAY, 0, close)}
+            yesterday = _spent(drawn, names.R_TEAM_TODAY, 0, close)
+            checks.append(_check(f"sum by (team) ({names.R_TPC_YESTERDAY}{teams})", minute, "", yesterday))
+        checks.append(_check(names.R_TEAM_TODAY + teams, minute, names.R_TEAM_TODAY, today))
+        checks.append(_check(names.R_TEAM_MONTH + teams, minute, names.R_TEAM_MONTH,
+                             _spent(drawn, names.R_TEAM_TODAY, 0, t)))
+        # tokens: a model's today exists once it has an entry that day (no yesterday to fall back on)
+        tokens = {labels: v for labels, v in _spent(drawn, names.R_TEAM_MODEL_TOKENS_TODAY, since, t).items()
+                  if _entry_since(drawn, labels, since, t)}
+        checks.append(_check(names.R_TEAM_MODEL_TOKENS_TODAY, minute, names.R_TEAM_MODEL_TOKENS_TODAY, tokens))
+    return _group(f"midnight, seed {seed}", drawn, checks)
+
+
+def _entry_since(drawn: list, labels: str, since: int, t: int) -> bool:
+    """Whether a token series of `labels` has a sample stamped in (since, t]: an entry that day."""
+    return any(lb == labels and any(since < i * GRID <= t and v != "stale" for i, v in series.items())
+               for _, rec, lb, series in drawn if rec == names.R_TEAM_MODEL_TOKENS_TODAY)
 
 
 def test_reference_counts_what_the_samples_show():
@@ -197,5 +241,20 @@ def test_today_equals_the_reference_on_random_histories(fixture, tmp_path):
     source = tmp_path / "reference.test.yml"
     source.write_text(yaml.safe_dump({"rule_files": ["rules/*.yml"], "evaluation_interval": "1m",
                                       "tests": [case(seed, fixture) for seed in SEEDS]}, sort_keys=False, width=1 << 20))
+    found = failures(in_both_orders(source, run))
+    assert not found, "\n".join(found)[:20000]
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("fixture", FIXTURE_SETS, ids=lambda f: f.name)
+def test_days_equal_the_reference_across_midnight(fixture, tmp_path):
+    """Today, yesterday and month to date across a midnight equal what the samples show, in both group orders."""
+    spec, _ = load_model(FIXTURES / fixture.name / "specs")
+    write_tree(rendered_files(spec), tmp_path / "rendered")
+    run = tmp_path / "run"
+    shutil.copytree(tmp_path / "rendered" / names.RULES_DIR, run / "rules")
+    source = tmp_path / "midnight.test.yml"
+    source.write_text(yaml.safe_dump({"rule_files": ["rules/*.yml"], "evaluation_interval": "1m",
+                                      "tests": [midnight_case(SEEDS[0], fixture)]}, sort_keys=False, width=1 << 20))
     found = failures(in_both_orders(source, run))
     assert not found, "\n".join(found)[:20000]
