@@ -46,6 +46,7 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -278,8 +279,10 @@ def settle_compaction(metrics_url: str, quiet_seconds: float = 60, limit: float 
             previous, since = now, time.monotonic()
 
 
-def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluations: int, head_since: int | None) -> dict:
-    """Run Prometheus on the TSDB with the rules; group evaluation times, naive query time, CPU, RSS.
+@contextmanager
+def running(prometheus: str, data: Path, rules: Path, live: LiveSeries, head_since: int | None):
+    """Prometheus on the TSDB with the rules and the scrape of `live`, once it has compacted what
+    it found: yields (API URL, process, seconds the head replay took); stopped on leaving.
 
     With `head_since`, Prometheus first takes the history from then on into its head block
     (`replay_head`), with neither rules nor scrapes, then loads both.
@@ -306,6 +309,15 @@ def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluati
             while not _get(f"{api}/rules")["data"]["groups"]:
                 time.sleep(1)
         settle_compaction(f"http://127.0.0.1:{port}/metrics")
+        yield api, proc, replay
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluations: int, head_since: int | None) -> dict:
+    """Run Prometheus on the TSDB with the rules (`running`); group evaluation times, naive query time, CPU, RSS."""
+    with running(prometheus, data, rules, live, head_since) as (api, proc, replay):
         cpu0, t0 = _cpu_seconds(proc.pid), time.monotonic()
         seen: dict[str, list[float]] = {}
         last: dict[str, str] = {}
@@ -329,9 +341,6 @@ def measure(prometheus: str, data: Path, rules: Path, live: LiveSeries, evaluati
         return {"groups": {k: statistics.median(v[1:] or v) for k, v in seen.items()}, "naive": statistics.median(naive or [math.nan]),
                 "cpu_cores": cpu, "peak_rss_mb": _peak_rss_mb(proc.pid), "errors": health,
                 "slowest": slowest, "replay_s": replay}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
 
 
 def render_ref(ref: str, specs: Path, tmp: Path) -> Path:
