@@ -14,14 +14,15 @@ exact in floating point and any difference is the ledger's.
 
 The histories stay inside what the ledger states it measures exactly (README, "How today and
 this month are computed"): at most one restart per window, a drop to below any value counted
-before it in that window, and no gap longer than the lookback (3h).
+before it in that window, none inside a series' first window, and no gap longer than the
+lookback (3h).
 """
 
 from __future__ import annotations
 
 import random
 import shutil
-from pathlib import Path
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -44,13 +45,16 @@ DOLLARS = 'ai_spend_dollars_total{{team="{team}",project="{project}",category="a
 TOKENS = 'ai_api_tokens_total{{team="{team}",model="{model}",direction="{direction}",instance="{instance}",job="aicost-apps"}}'
 
 
+@dataclass(frozen=True)
 class Fixture:
     """A spec set of tests/fixtures and who spends in it: teams with their project, and the token
     user (a team with no dollar series of its own: a team's tokens are priced only in a window
-    where it has no dollar series, the README's limits)."""
+    where it has no dollar series, the README's limits), and its spend_delay in seconds."""
 
-    def __init__(self, name: str, teams: tuple[tuple[str, str], ...], tokens: tuple[str, str] | None, delay: int):
-        self.name, self.teams, self.tokens, self.delay = name, teams, tokens, delay
+    name: str
+    teams: tuple[tuple[str, str], ...]
+    tokens: tuple[str, str] | None
+    delay: int
 
 
 FIXTURE_SETS = (
