@@ -94,17 +94,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aicost-engine-") as tmp:
         tmp = Path(tmp)
         rule_dir = bench.render(make_specs(args.teams, tmp), tmp / "rendered")
-        end = int(time.time() - 3 * 3600)
-        end -= end % bench.STEP
-        pristine = tmp / "tsdb"
-        bench.backfill(args.teams, str(bench.ROOT / ".tools" / "prometheus-3" / "usr" / "bin" / "promtool"), pristine, tmp, end)
-        live = bench.LiveSeries(args.teams, end - bench.HOURS * 3600 - (end - bench.HOURS * 3600) % bench.STEP)
+        data, live, end, _ = bench.history(args.teams, tmp, head_hours=3)
         work = queries(rule_dir)
         at, results = None, {}
         try:
             for i, leg in enumerate(legs):
-                at, results[leg] = measure(str(bench.ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / "prometheus"),
-                                           pristine, rule_dir, live, None if i else end, work, at, args.repeats)
+                at, results[leg] = measure(bench.leg_binary(leg, "prometheus"), data, rule_dir, live,
+                                           None if i else end, work, at, args.repeats)
         finally:
             live.close()
     print(f"{args.teams} teams, {len(bench.raw_series(args.teams)):,} raw series; seconds per query, median (min) of "

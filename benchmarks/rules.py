@@ -145,7 +145,7 @@ def recorded_sample(labels: str, rate: float, kind: str, t: int) -> tuple[str, f
     if kind in ("by_day", "running"):
         parity = f'day_parity="{"even" if ((t - 1) // 86400) % 2 == 0 else "odd"}"'
         # a running total: the day's entries so far, one a minute
-        return f"{labels},{parity}", rate * (((t - 1) % 86400) // 60 + 1) if kind == "running" else rate
+        return f"{labels},{parity}", (rate * (((t - 1) % 86400) // 60 + 1) if kind == "running" else rate)
     return labels, rate
 
 
@@ -212,6 +212,11 @@ def backfill(n: int, promtool: str, data: Path, work: Path, end: int) -> float:
     return time.monotonic() - t0
 
 
+def leg_binary(leg: str, name: str) -> str:
+    """A binary of a Prometheus leg, as scripts/fetch-tools unpacked it under .tools/."""
+    return str(ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / name)
+
+
 class LiveSeries:
     """Serves every raw series with its value now, carrying on the backfilled history."""
 
@@ -240,6 +245,17 @@ class LiveSeries:
         """Stop serving."""
         self.server.shutdown()
         self.server.server_close()
+
+
+def history(n: int, tmp: Path, head_hours: float) -> tuple[Path, LiveSeries, int, float]:
+    """The TSDB of `n` teams backfilled up to `head_hours` ago (tmp/tsdb), the live series that
+    carry it on, where the backfill stops, and the seconds the backfill took."""
+    end = int(time.time() - head_hours * 3600)
+    end -= end % STEP
+    data = tmp / "tsdb"
+    seconds = backfill(n, leg_binary("3", "promtool"), data, tmp, end)
+    start = end - HOURS * 3600
+    return data, LiveSeries(n, start - start % STEP), end, seconds
 
 
 def _get(url: str, timeout: float = 300) -> dict:
@@ -381,19 +397,14 @@ def main() -> None:
             rule_sets = [("this tree", render(specs, tmp / "rendered"))]
             if args.against:
                 rule_sets.insert(0, (args.against, render_ref(args.against, specs, tmp)))
-            end = int(time.time() - args.head_hours * 3600)
-            end -= end % STEP
-            pristine = tmp / "tsdb"
-            seconds = backfill(n, str(ROOT / ".tools" / "prometheus-3" / "usr" / "bin" / "promtool"), pristine, tmp, end)
-            live = LiveSeries(n, end - HOURS * 3600 - (end - HOURS * 3600) % STEP)
+            pristine, live, end, seconds = history(n, tmp, args.head_hours)
             head_since = end if args.head_hours else None
             try:
                 for leg in args.prometheus.split(","):
                     for label, rules in rule_sets:
                         data = tmp / f"tsdb-{leg}"
                         shutil.copytree(pristine, data)
-                        r = measure(str(ROOT / ".tools" / f"prometheus-{leg}" / "usr" / "bin" / "prometheus"), data,
-                                    rules, live, args.evaluations, head_since)
+                        r = measure(leg_binary(leg, "prometheus"), data, rules, live, args.evaluations, head_since)
                         _print_row(n, leg, r, seconds, label, args.top)
                         shutil.rmtree(data)
             finally:

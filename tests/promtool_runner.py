@@ -7,14 +7,19 @@ result that depends on the order of groups fails one of the two.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
 
-from conftest import require_tool
+from conftest import FIXTURES, require_tool
+from generator import names
+from generator.build import rendered_files
+from generator.output import write_tree
 from generator.render.prometheus_rules import GROUP_ORDER
+from generator.resolve import load_model
 
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -42,3 +47,12 @@ def failures(files: list[Path]) -> list[str]:
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda f: (f, promtool("test", "rules", f.name, cwd=f.parent)), files))
     return [f"{f.name}:\n{r.stdout}{r.stderr}" for f, r in results if r.returncode != 0]
+
+
+def fixture_failures(fixture: str, test_file: Path, dest: Path) -> list[str]:
+    """`test_file` against the rules tests/fixtures/<fixture>/specs render (written under `dest`),
+    in both group orders; the failures' output."""
+    spec, _ = load_model(FIXTURES / fixture / "specs")
+    write_tree(rendered_files(spec), dest / "rendered")
+    shutil.copytree(dest / "rendered" / names.RULES_DIR, dest / "run" / "rules")
+    return failures(in_both_orders(test_file, dest / "run"))

@@ -21,18 +21,14 @@ lookback (3h).
 from __future__ import annotations
 
 import random
-import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import FIXTURES
 from generator import names
-from generator.build import rendered_files
-from generator.output import write_tree
-from generator.resolve import load_model
-from promtool_runner import failures, in_both_orders
+from promtool_runner import fixture_failures
 
 GRID = 5  # seconds between promtool input points; scrapes fall on it, off the minute grid
 MINUTES = 150  # the first test's horizon; the midnight test's is 26 hours
@@ -152,13 +148,18 @@ def draw(seed: int, fixture: Fixture, points: int = POINTS) -> list[tuple[str, s
 
 
 def _spent(drawn: list, record: str, since: int, t: int) -> dict[str, float]:
-    """Per labels of `record`: what its series' samples stamped in (since, t] show was spent, for
-    those with a sample by then (at or before t)."""
+    """Per labels of `record` with a sample stamped in (since, t] (an entry in that time): what its
+    series' samples stamped then show was spent."""
     totals: dict[str, float] = {}
     for _, rec, labels, series in drawn:
-        if rec == record and min(series) * GRID <= t:
+        if rec == record and any(since < i * GRID <= t and v != "stale" for i, v in series.items()):
             totals[labels] = totals.get(labels, 0.0) + spent_up_to(series, t) - spent_up_to(series, since)
     return totals
+
+
+def _teams(fixture: Fixture) -> str:
+    """The label matcher of the fixture's dollar teams (a token-only team has priced dollars too)."""
+    return f'{{team=~"{"|".join(team for team, _ in fixture.teams)}"}}'
 
 
 def _check(expr: str, minute: int, record: str, totals: dict[str, float]) -> dict:
@@ -176,7 +177,7 @@ def case(seed: int, fixture: Fixture) -> dict:
     """One promtool test group: drawn series, and today of every team at every minute (each
     window ending `fixture.delay` seconds before its evaluation)."""
     drawn = draw(seed, fixture)
-    teams = f'{{team=~"{"|".join(team for team, _ in fixture.teams)}"}}'
+    teams = _teams(fixture)
     checks = [_check(record + selector, minute, record, _spent(drawn, record, 0, minute * 60 - fixture.delay))
               for minute in range(1, MINUTES)
               for record, selector in ((names.R_TEAM_TODAY, teams), (names.R_TEAM_MODEL_TOKENS_TODAY, ""))]
@@ -187,7 +188,7 @@ def midnight_case(seed: int, fixture: Fixture) -> dict:
     """26 hours of drawn series: today through the day and every minute around midnight, then
     yesterday and month to date (the second of January: today plus yesterday) through the next day."""
     drawn = draw(seed, fixture, (DAY + 2 * 3600) // GRID)
-    teams = f'{{team=~"{"|".join(team for team, _ in fixture.teams)}"}}'
+    teams = _teams(fixture)
     close = DAY - fixture.delay  # the last sample of day one is the one the 00:00 entry reads
     checks = []
     for minute in sorted(set(range(30, 26 * 60, 30)) | set(range(23 * 60 + 50, 24 * 60 + 11))):
@@ -195,24 +196,17 @@ def midnight_case(seed: int, fixture: Fixture) -> dict:
         since = close if minute >= 24 * 60 else 0
         today = _spent(drawn, names.R_TEAM_TODAY, since, t)
         if since:
-            # a team with a total yesterday reads 0, not nothing, before its first entry of the day
-            today = {labels: today.get(labels, 0.0) for labels in _spent(drawn, names.R_TEAM_TODAY, 0, close)}
             yesterday = _spent(drawn, names.R_TEAM_TODAY, 0, close)
+            # a team with a total yesterday reads 0, not nothing, before its first entry of the day
+            today = {labels: today.get(labels, 0.0) for labels in yesterday}
             checks.append(_check(f"sum by (team) ({names.R_TPC_YESTERDAY}{teams})", minute, "", yesterday))
         checks.append(_check(names.R_TEAM_TODAY + teams, minute, names.R_TEAM_TODAY, today))
         checks.append(_check(names.R_TEAM_MONTH + teams, minute, names.R_TEAM_MONTH,
                              _spent(drawn, names.R_TEAM_TODAY, 0, t)))
         # tokens: a model's today exists once it has an entry that day (no yesterday to fall back on)
-        tokens = {labels: v for labels, v in _spent(drawn, names.R_TEAM_MODEL_TOKENS_TODAY, since, t).items()
-                  if _entry_since(drawn, labels, since, t)}
-        checks.append(_check(names.R_TEAM_MODEL_TOKENS_TODAY, minute, names.R_TEAM_MODEL_TOKENS_TODAY, tokens))
+        checks.append(_check(names.R_TEAM_MODEL_TOKENS_TODAY, minute, names.R_TEAM_MODEL_TOKENS_TODAY,
+                             _spent(drawn, names.R_TEAM_MODEL_TOKENS_TODAY, since, t)))
     return _group(f"midnight, seed {seed}", drawn, checks)
-
-
-def _entry_since(drawn: list, labels: str, since: int, t: int) -> bool:
-    """Whether a token series of `labels` has a sample stamped in (since, t]: an entry that day."""
-    return any(lb == labels and any(since < i * GRID <= t and v != "stale" for i, v in series.items())
-               for _, rec, lb, series in drawn if rec == names.R_TEAM_MODEL_TOKENS_TODAY)
 
 
 def test_reference_counts_what_the_samples_show():
@@ -234,18 +228,19 @@ def test_drawn_histories_have_every_kind_of_event():
         assert drops >= 2 and long_gaps >= 2 and late >= 1 and stale >= 1, (seed, drops, long_gaps, late, stale)
 
 
+def _failures(fixture: Fixture, groups: list[dict], tmp_path: Path) -> list[str]:
+    """promtool on these test groups against the fixture's rules, in both group orders."""
+    source = tmp_path / "reference.test.yml"
+    source.write_text(yaml.safe_dump({"rule_files": ["rules/*.yml"], "evaluation_interval": "1m", "tests": groups},
+                                     sort_keys=False, width=1 << 20))
+    return fixture_failures(fixture.name, source, tmp_path)
+
+
 @pytest.mark.tools
 @pytest.mark.parametrize("fixture", FIXTURE_SETS, ids=lambda f: f.name)
 def test_today_equals_the_reference_on_random_histories(fixture, tmp_path):
     """Today, every minute for two and a half hours, equals what the samples show, in both group orders."""
-    spec, _ = load_model(FIXTURES / fixture.name / "specs")
-    write_tree(rendered_files(spec), tmp_path / "rendered")
-    run = tmp_path / "run"
-    shutil.copytree(tmp_path / "rendered" / names.RULES_DIR, run / "rules")
-    source = tmp_path / "reference.test.yml"
-    source.write_text(yaml.safe_dump({"rule_files": ["rules/*.yml"], "evaluation_interval": "1m",
-                                      "tests": [case(seed, fixture) for seed in SEEDS]}, sort_keys=False, width=1 << 20))
-    found = failures(in_both_orders(source, run))
+    found = _failures(fixture, [case(seed, fixture) for seed in SEEDS], tmp_path)
     assert not found, "\n".join(found)[:20000]
 
 
@@ -253,12 +248,5 @@ def test_today_equals_the_reference_on_random_histories(fixture, tmp_path):
 @pytest.mark.parametrize("fixture", FIXTURE_SETS, ids=lambda f: f.name)
 def test_days_equal_the_reference_across_midnight(fixture, tmp_path):
     """Today, yesterday and month to date across a midnight equal what the samples show, in both group orders."""
-    spec, _ = load_model(FIXTURES / fixture.name / "specs")
-    write_tree(rendered_files(spec), tmp_path / "rendered")
-    run = tmp_path / "run"
-    shutil.copytree(tmp_path / "rendered" / names.RULES_DIR, run / "rules")
-    source = tmp_path / "midnight.test.yml"
-    source.write_text(yaml.safe_dump({"rule_files": ["rules/*.yml"], "evaluation_interval": "1m",
-                                      "tests": [midnight_case(SEEDS[0], fixture)]}, sort_keys=False, width=1 << 20))
-    found = failures(in_both_orders(source, run))
+    found = _failures(fixture, [midnight_case(SEEDS[0], fixture)], tmp_path)
     assert not found, "\n".join(found)[:20000]

@@ -16,7 +16,7 @@ from generator.build import rendered_files
 from generator.durations import seconds
 from generator.output import write_tree
 from generator.resolve import load_model
-from promtool_runner import failures, in_both_orders, promtool
+from promtool_runner import failures, fixture_failures, in_both_orders, promtool
 
 
 def _alert_rules(spec) -> list[dict]:
@@ -117,10 +117,7 @@ HAND_WRITTEN = sorted((ROOT / "tests" / "promtool").glob("*/*.test.yml"))
 @pytest.mark.parametrize("test_file", HAND_WRITTEN, ids=[f"{p.parent.name}/{p.stem}" for p in HAND_WRITTEN])
 def test_hand_written_semantics(test_file, tmp_path):
     """tests/promtool/<fixture>/*.test.yml against the rules of tests/fixtures/<fixture>/specs."""
-    spec, _ = load_model(FIXTURES / test_file.parent.name / "specs")
-    write_tree(rendered_files(spec), tmp_path / "rendered")
-    shutil.copytree(tmp_path / "rendered" / names.RULES_DIR, tmp_path / "run" / "rules")
-    found = failures(in_both_orders(test_file, tmp_path / "run"))
+    found = fixture_failures(test_file.parent.name, test_file, tmp_path)
     assert not found, "\n".join(found)[:20000]
 
 
